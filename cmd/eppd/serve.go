@@ -1,0 +1,302 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/eppd/eppd/epp"
+	"github.com/eppd/eppd/epp/devca"
+	"github.com/eppd/eppd/registry"
+)
+
+// Development defaults: loopback only, unprivileged ports.
+const (
+	devListen        = "127.0.0.1:7000"
+	devMetricsListen = "127.0.0.1:9700"
+	prodListen       = ":700"
+	demoClID         = "demo"
+	demoPasswordFile = "demo-password"
+)
+
+// productionFlags turn development mode off when any of them is given.
+var productionFlags = []string{"listen", "tls-cert", "tls-key", "client-ca", "metrics-listen"}
+
+type serveOptions struct {
+	listen, metricsListen   string
+	tlsCert, tlsKey         string
+	clientCA                string
+	serverID                string
+	maxFrame                int
+	handshakeTimeout        time.Duration
+	loginTimeout            time.Duration
+	idleTimeout             time.Duration
+	sessionMaxAge           time.Duration
+	maxSessions             int
+	maxConnections          int
+	loginMaxFailures        int
+	loginFailureWindow      time.Duration
+	drainTimeout            time.Duration
+	devListen, devMetrics   string
+	printDemoConnectionInfo bool
+}
+
+func addServeCmd(root *cobra.Command) {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the EPP server",
+		Long: `Run the EPP server.
+
+With none of --listen, --db, --tls-cert, --tls-key, --client-ca or
+--metrics-listen given, serve runs in development mode: the embedded
+database in the data directory, a development CA with a server certificate
+and a "demo" reseller with its client certificate and password, all kept in
+the data directory and printed once, listening on ` + devListen + `.
+
+Given any of them, serve runs in production mode: --tls-cert and --tls-key
+are required, and nothing is generated.
+
+SIGTERM or SIGINT drains the server: no new connections, commands in flight
+finish, idle sessions are closed, then the process exits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, &o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", prodListen, "EPP listen address (production)")
+	f.StringVar(&o.metricsListen, "metrics-listen", devMetricsListen, "address of the HTTP listener for /metrics; empty: none")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "server certificate chain, PEM")
+	f.StringVar(&o.tlsKey, "tls-key", "", "server private key, PEM")
+	f.StringVar(&o.clientCA, "client-ca", "", "CA certificates, PEM, against which certificates registered by subject and issuer are verified")
+	f.StringVar(&o.serverID, "server-id", "eppd", "the greeting's svID")
+	f.IntVar(&o.maxFrame, "max-frame", epp.DefaultMaxFrame, "largest accepted EPP frame, in bytes")
+	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time allowed for the TLS handshake")
+	f.DurationVar(&o.loginTimeout, "login-timeout", 60*time.Second, "time allowed from connection to login")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", 10*time.Minute, "time allowed between commands")
+	f.DurationVar(&o.sessionMaxAge, "session-max-age", 24*time.Hour, "longest a session may last")
+	f.IntVar(&o.maxSessions, "max-sessions", 10, "concurrent sessions per reseller, unless the reseller has its own cap")
+	f.IntVar(&o.maxConnections, "max-connections", 1000, "open connections, logged in or not")
+	f.IntVar(&o.loginMaxFailures, "login-max-failures", 10, "failed logins per client ID and address before a lockout")
+	f.DurationVar(&o.loginFailureWindow, "login-failure-window", 10*time.Minute, "window in which failed logins are counted; also the lockout's length")
+	f.DurationVar(&o.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long commands in flight may take before connections are cut")
+	root.AddCommand(cmd)
+}
+
+func runServe(cmd *cobra.Command, o *serveOptions) error {
+	log, err := newLogger(cmd)
+	if err != nil {
+		return err
+	}
+	dev := true
+	for _, name := range productionFlags {
+		if cmd.Flags().Changed(name) {
+			dev = false
+		}
+	}
+	if _, given := globalFlag(cmd, flagDB); given || os.Getenv(envDB) != "" {
+		dev = false
+	}
+	listen, metricsListen := o.listen, o.metricsListen
+	if dev {
+		listen = devListen
+	}
+
+	store, err := openStore(cmd)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	var (
+		serverCert tls.Certificate
+		clientCAs  *x509.CertPool
+	)
+	ctx := commandContext(cmd)
+	svcCfg := registry.Config{LoginMaxFailures: o.loginMaxFailures, LoginFailureWindow: o.loginFailureWindow}
+	if dev {
+		dir, err := devCADir(cmd)
+		if err != nil {
+			return err
+		}
+		bundle, _, err := devca.Ensure(dir, time.Now())
+		if err != nil {
+			return fmt.Errorf("development PKI: %w", err)
+		}
+		serverCert, clientCAs = bundle.Server, bundle.CA.Pool()
+		svcCfg.ClientCAs = clientCAs
+		if err := ensureDemoReseller(ctx, cmd, registry.NewService(store, registry.SystemClock{}, svcCfg), bundle, listen); err != nil {
+			return err
+		}
+	} else {
+		if o.tlsCert == "" || o.tlsKey == "" {
+			return errors.New("production mode needs --tls-cert and --tls-key (give neither, and no other production flag, for development mode)")
+		}
+		if serverCert, err = tls.LoadX509KeyPair(o.tlsCert, o.tlsKey); err != nil {
+			return fmt.Errorf("server certificate: %w", err)
+		}
+		if o.clientCA != "" {
+			pem, err := os.ReadFile(o.clientCA)
+			if err != nil {
+				return fmt.Errorf("--client-ca: %w", err)
+			}
+			clientCAs = x509.NewCertPool()
+			if !clientCAs.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("--client-ca %s: no PEM certificates found", o.clientCA)
+			}
+			svcCfg.ClientCAs = clientCAs
+		}
+	}
+	svc := registry.NewService(store, registry.SystemClock{}, svcCfg)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := epp.NewServer(epp.Config{
+		TLS:                    &tls.Config{Certificates: []tls.Certificate{serverCert}},
+		ServerID:               o.serverID,
+		MaxFrame:               o.maxFrame,
+		HandshakeTimeout:       o.handshakeTimeout,
+		LoginTimeout:           o.loginTimeout,
+		IdleTimeout:            o.idleTimeout,
+		MaxSessionAge:          o.sessionMaxAge,
+		MaxSessionsPerReseller: o.maxSessions,
+		MaxConnections:         o.maxConnections,
+		Auth:                   svc,
+		Mux:                    newMux(),
+		Logger:                 log,
+		Metrics:                epp.NewMetrics(reg),
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen for EPP: %w", err)
+	}
+	var metricsSrv *http.Server
+	if metricsListen != "" {
+		mln, err := net.Listen("tcp", metricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener failed", "err", err)
+			}
+		}()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	log.Info("EPP listening", "addr", ln.Addr().String(), "mode", map[bool]string{true: "development", false: "production"}[dev], "database", store.Dialect())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("EPP listener failed: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("draining: no new connections; waiting for commands in flight", "timeout", o.drainTimeout)
+	dctx, cancel := context.WithTimeout(context.Background(), o.drainTimeout)
+	defer cancel()
+	derr := srv.Shutdown(dctx)
+	<-served
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(dctx)
+	}
+	if derr != nil {
+		log.Warn("drain timed out; remaining connections were cut", "err", derr)
+	} else {
+		log.Info("drained; exiting")
+	}
+	return nil
+}
+
+// newMux is the command router with every service the server implements.
+func newMux() *epp.Mux {
+	return epp.NewMux(epp.NSDomain, epp.NSContact, epp.NSHost)
+}
+
+// ensureDemoReseller creates the development "demo" reseller on first run,
+// with a random password and the demo client certificate, and prints how to
+// connect. Later runs only say where the password is.
+func ensureDemoReseller(ctx context.Context, cmd *cobra.Command, svc *registry.Service, b *devca.Bundle, listen string) error {
+	dir, err := dataDir(cmd)
+	if err != nil {
+		return err
+	}
+	pwFile := filepath.Join(dir, demoPasswordFile)
+	out := cmd.OutOrStdout()
+	_, _, err = svc.Reseller(ctx, demoClID)
+	if err == nil {
+		fmt.Fprintf(out, "development mode: reseller %q exists; its password is in %s\n", demoClID, pwFile)
+		printConnectHelp(out, b, listen, pwFile)
+		return nil
+	}
+	if !registry.IsKind(err, registry.KindNotFound) {
+		return err
+	}
+	pw, err := randomPassword(16)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(pwFile, []byte(pw+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write demo password: %w", err)
+	}
+	if _, err := svc.CreateReseller(ctx, registry.Operator, registry.NewReseller{
+		ClID: demoClID, Name: "Demo reseller (development mode)", Password: pw,
+	}); err != nil {
+		return fmt.Errorf("create demo reseller: %w", err)
+	}
+	if _, err := svc.AddResellerCert(ctx, registry.Operator, demoClID, registry.CertByFingerprint(b.DemoClientLeaf, "development demo certificate")); err != nil {
+		return fmt.Errorf("register demo certificate: %w", err)
+	}
+	fmt.Fprintf(out, "development mode: created reseller %q with password %s (kept in %s)\n", demoClID, pw, pwFile)
+	printConnectHelp(out, b, listen, pwFile)
+	return nil
+}
+
+func printConnectHelp(w io.Writer, b *devca.Bundle, listen, pwFile string) {
+	host, port, _ := net.SplitHostPort(listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	fmt.Fprintf(w, `connect with the demo client certificate, trusting the development CA:
+  openssl s_client -connect %s:%s -CAfile %s -cert %s -key %s
+log in as %q with the password in %s
+`, host, port, b.Paths.CA, b.Paths.DemoClient, b.Paths.DemoClientKey, demoClID, pwFile)
+}
+
+// randomPassword returns n characters from a set that is safe in XML and on
+// a command line.
+func randomPassword(n int) (string, error) {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(alphabet[k.Int64()])
+	}
+	return b.String(), nil
+}
