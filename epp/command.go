@@ -93,10 +93,21 @@ func Parse(frame []byte) (*Command, error) {
 	if err := doc.ReadFromBytes(frame); err != nil {
 		return nil, syntaxErr("malformed XML: %v", err)
 	}
+	roots := 0
 	for _, t := range doc.Child {
-		if _, ok := t.(*etree.Directive); ok {
+		switch v := t.(type) {
+		case *etree.Directive:
 			return nil, syntaxErr("document type declarations are not allowed")
+		case *etree.Element:
+			roots++
+		case *etree.CharData:
+			if strings.TrimSpace(v.Data) != "" {
+				return nil, syntaxErr("text outside the root element")
+			}
 		}
+	}
+	if roots != 1 {
+		return nil, syntaxErr("a frame must hold exactly one root element, found %d", roots)
 	}
 	root := doc.Root()
 	if root == nil {
@@ -137,6 +148,9 @@ func parseCommand(el *etree.Element) (*Command, error) {
 	// The clTRID is read first so that every later error can echo it.
 	for _, k := range kids {
 		if k.Tag == "clTRID" && k.NamespaceURI() == NSEPP {
+			if cmd.ClTRID != "" {
+				return nil, syntaxErr("<command> has more than one <clTRID>")
+			}
 			id := strings.TrimSpace(k.Text())
 			if n := len([]rune(id)); n < 3 || n > 64 {
 				return nil, syntaxErr("<clTRID> must be 3 to 64 characters")

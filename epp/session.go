@@ -40,7 +40,7 @@ type Session struct {
 func (s *Session) Actor(cmd *Command) registry.Actor {
 	a := registry.Actor{SessionID: s.ID}
 	if s.Reseller != nil {
-		a.Name = registry.ResellerActor(s.Reseller.ClID)
+		a.Name, a.ClID = registry.ResellerActor(s.Reseller.ClID), s.Reseller.ClID
 	}
 	if cmd != nil {
 		a.ClTRID, a.SvTRID = cmd.ClTRID, cmd.SvTRID

@@ -29,18 +29,48 @@ const (
 	KindStatusProhibits
 	// KindLinked: the object is referenced and cannot be removed.
 	KindLinked
+	// KindMissing: a required value was not given.
+	KindMissing
+	// KindRange: a value is outside the range the registry accepts.
+	KindRange
+	// KindPolicy: a value breaks the registry's policy.
+	KindPolicy
+	// KindAuthInfo: the authorisation information given is wrong.
+	KindAuthInfo
+	// KindBilling: the operation cannot be paid for.
+	KindBilling
+	// KindNotRenewable: the object is not eligible for renewal.
+	KindNotRenewable
+	// KindNotTransferable: the object is not eligible for transfer.
+	KindNotTransferable
+	// KindPendingTransfer: a transfer is already pending.
+	KindPendingTransfer
+	// KindNotPendingTransfer: no transfer is pending.
+	KindNotPendingTransfer
+	// KindUnimplemented: the registry does not offer this option.
+	KindUnimplemented
 )
 
 var kindNames = map[Kind]string{
-	KindInternal:        "internal",
-	KindNotFound:        "not found",
-	KindExists:          "exists",
-	KindInvalid:         "invalid",
-	KindAuthentication:  "authentication",
-	KindLockedOut:       "locked out",
-	KindForbidden:       "forbidden",
-	KindStatusProhibits: "status prohibits",
-	KindLinked:          "linked",
+	KindInternal:           "internal",
+	KindNotFound:           "not found",
+	KindExists:             "exists",
+	KindInvalid:            "invalid",
+	KindAuthentication:     "authentication",
+	KindLockedOut:          "locked out",
+	KindForbidden:          "forbidden",
+	KindStatusProhibits:    "status prohibits",
+	KindLinked:             "linked",
+	KindMissing:            "missing",
+	KindRange:              "range",
+	KindPolicy:             "policy",
+	KindAuthInfo:           "auth info",
+	KindBilling:            "billing",
+	KindNotRenewable:       "not renewable",
+	KindNotTransferable:    "not transferable",
+	KindPendingTransfer:    "pending transfer",
+	KindNotPendingTransfer: "not pending transfer",
+	KindUnimplemented:      "unimplemented",
 }
 
 func (k Kind) String() string {

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -22,6 +23,15 @@ type Config struct {
 	// window has passed (defaults 10 and 10 minutes).
 	LoginMaxFailures   int
 	LoginFailureWindow time.Duration
+	// TLDs are the top-level domains the registry runs (default
+	// DefaultTLDs).
+	TLDs []TLD
+	// MaxCheck is the most names one check command may ask about
+	// (default 50).
+	MaxCheck int
+	// ROIDSuffix ends every repository object identifier (default
+	// "EPPD").
+	ROIDSuffix string
 }
 
 // Service is the registry's business layer. Every channel (EPP, the
@@ -44,6 +54,20 @@ func NewService(store Store, clock Clock, cfg Config) *Service {
 	if cfg.LoginFailureWindow <= 0 {
 		cfg.LoginFailureWindow = 10 * time.Minute
 	}
+	if len(cfg.TLDs) == 0 {
+		cfg.TLDs = slices.Clone(DefaultTLDs)
+	} else {
+		cfg.TLDs = slices.Clone(cfg.TLDs)
+	}
+	for i := range cfg.TLDs {
+		cfg.TLDs[i].setDefaults()
+	}
+	if cfg.MaxCheck <= 0 {
+		cfg.MaxCheck = 50
+	}
+	if cfg.ROIDSuffix == "" {
+		cfg.ROIDSuffix = "EPPD"
+	}
 	return &Service{store: store, clock: clock, cfg: cfg}
 }
 
@@ -53,10 +77,16 @@ func (s *Service) Store() Store { return s.store }
 // Clock returns the service's clock.
 func (s *Service) Clock() Clock { return s.clock }
 
+// Config returns the service's configuration, defaults applied.
+func (s *Service) Config() Config { return s.cfg }
+
 // Actor says who makes a change, for its history entry.
 type Actor struct {
 	// Name is ActorOperator or ResellerActor(clID).
-	Name      string
+	Name string
+	// ClID is the acting reseller's client identifier; "" for the
+	// operator.
+	ClID      string
 	SessionID string
 	ClTRID    string
 	SvTRID    string

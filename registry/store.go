@@ -23,6 +23,8 @@ type Store interface {
 // Not-found and uniqueness failures come back as *Error of KindNotFound and
 // KindExists; everything else is KindInternal.
 type Tx interface {
+	ObjectTx
+
 	// CreateReseller inserts r and sets its ID, CreatedAt and UpdatedAt.
 	CreateReseller(ctx context.Context, r *Reseller) error
 	// Reseller returns the reseller with the given client identifier

@@ -23,6 +23,7 @@ import (
 
 	"github.com/eppd/eppd/epp"
 	"github.com/eppd/eppd/epp/devca"
+	"github.com/eppd/eppd/epp/flows"
 	"github.com/eppd/eppd/registry"
 )
 
@@ -177,7 +178,7 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 		MaxSessionsPerReseller: o.maxSessions,
 		MaxConnections:         o.maxConnections,
 		Auth:                   svc,
-		Mux:                    newMux(),
+		Mux:                    newMux(svc),
 		Logger:                 log,
 		Metrics:                epp.NewMetrics(reg),
 	})
@@ -232,8 +233,10 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 }
 
 // newMux is the command router with every service the server implements.
-func newMux() *epp.Mux {
-	return epp.NewMux(epp.NSDomain, epp.NSContact, epp.NSHost)
+func newMux(svc *registry.Service) *epp.Mux {
+	m := epp.NewMux(epp.NSDomain, epp.NSContact, epp.NSHost)
+	flows.Register(m, svc)
+	return m
 }
 
 // ensureDemoReseller creates the development "demo" reseller on first run,
