@@ -75,7 +75,7 @@ func (c *cli) reseller(clID string) (*registry.Reseller, []registry.ResellerCert
 	st, err := sqlstore.Open(context.Background(), c.db)
 	require.NoError(c.t, err)
 	defer st.Close()
-	r, certs, err := newService(st).Reseller(context.Background(), clID)
+	r, certs, err := registry.NewService(st, registry.SystemClock{}, registry.Config{}).Reseller(context.Background(), clID)
 	require.NoError(c.t, err)
 	return r, certs
 }

@@ -53,7 +53,11 @@ func withService(cmd *cobra.Command, fn func(ctx context.Context, svc *registry.
 		return err
 	}
 	defer st.Close()
-	return fn(commandContext(cmd), newService(st))
+	svc, err := newService(cmd, st)
+	if err != nil {
+		return err
+	}
+	return fn(commandContext(cmd), svc)
 }
 
 // passwordFlags are the two ways a command takes a password.

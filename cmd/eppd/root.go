@@ -64,6 +64,7 @@ postgres:// URL.`,
 	pf.String(flagDataDir, "", "directory for eppd's data (default $"+envDataDir+", else $XDG_DATA_HOME/eppd or ~/.local/share/eppd)")
 	pf.String(flagLogFormat, "", "log format: text or json (default text when standard error is a terminal, else json)")
 	pf.String(flagLogLevel, "info", "log level: debug, info, warn or error")
+	pf.String(flagPolicy, "", "registry policy file, JSON: TLDs and their rules (default $"+envPolicy+", else the built-in TLDs se, nu and test)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help")
 	})
@@ -196,9 +197,13 @@ func openStore(cmd *cobra.Command) (*sqlstore.Store, error) {
 }
 
 // newService returns the registry service over store, on the system clock,
-// with the default policy.
-func newService(store registry.Store) *registry.Service {
-	return registry.NewService(store, registry.SystemClock{}, registry.Config{})
+// with the policy of --policy.
+func newService(cmd *cobra.Command, store registry.Store) (*registry.Service, error) {
+	var cfg registry.Config
+	if err := loadPolicy(cmd, &cfg); err != nil {
+		return nil, err
+	}
+	return registry.NewService(store, registry.SystemClock{}, cfg), nil
 }
 
 // newLogger returns the logger the global flags ask for, writing to the

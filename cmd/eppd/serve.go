@@ -130,6 +130,9 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	)
 	ctx := commandContext(cmd)
 	svcCfg := registry.Config{LoginMaxFailures: o.loginMaxFailures, LoginFailureWindow: o.loginFailureWindow}
+	if err := loadPolicy(cmd, &svcCfg); err != nil {
+		return err
+	}
 	if dev {
 		dir, err := devCADir(cmd)
 		if err != nil {
