@@ -90,6 +90,8 @@ func Parse(frame []byte) (*Command, error) {
 	}
 	doc := etree.NewDocument()
 	doc.ReadSettings.Permissive = false
+	// Keep repeated attributes so that checkTree can refuse them.
+	doc.ReadSettings.PreserveDuplicateAttrs = true
 	if err := doc.ReadFromBytes(frame); err != nil {
 		return nil, syntaxErr("malformed XML: %v", err)
 	}
@@ -108,6 +110,14 @@ func Parse(frame []byte) (*Command, error) {
 	}
 	if roots != 1 {
 		return nil, syntaxErr("a frame must hold exactly one root element, found %d", roots)
+	}
+	for i, t := range doc.Child {
+		if pi, ok := t.(*etree.ProcInst); ok && pi.Target == "xml" && i != 0 {
+			return nil, syntaxErr("the XML declaration must come first")
+		}
+	}
+	if pe := checkTree(doc.Root()); pe != nil {
+		return nil, pe
 	}
 	root := doc.Root()
 	if root == nil {
@@ -169,6 +179,9 @@ func parseCommand(el *etree.Element) (*Command, error) {
 		return fail(syntaxErr("<command> is empty"))
 	}
 	verb := kids[0]
+	if verb.NamespaceURI() == NSEPP && (verb.Tag == "clTRID" || verb.Tag == "extension") {
+		return fail(syntaxErr("<%s> must follow the command element", verb.Tag))
+	}
 	if verb.NamespaceURI() != NSEPP || !knownVerbs[verb.Tag] {
 		return fail(&ParseError{Code: CodeUnknownCommand, Reason: fmt.Sprintf("unknown command <%s>", verb.Tag)})
 	}
@@ -220,4 +233,28 @@ func onlyWhitespace(el *etree.Element) *ParseError {
 // processed.
 func hasDoctype(b []byte) bool {
 	return bytes.Contains(b, []byte("<!DOCTYPE")) || bytes.Contains(b, []byte("<!doctype"))
+}
+
+// checkTree refuses what the XML parser lets through but XML forbids:
+// declarations inside elements and repeated attributes.
+func checkTree(el *etree.Element) *ParseError {
+	seen := make(map[string]bool, len(el.Attr))
+	for _, a := range el.Attr {
+		k := a.Space + ":" + a.Key
+		if seen[k] {
+			return syntaxErr("attribute %q is repeated on <%s>", a.FullKey(), el.FullTag())
+		}
+		seen[k] = true
+	}
+	for _, t := range el.Child {
+		switch v := t.(type) {
+		case *etree.Directive:
+			return syntaxErr("declarations are not allowed inside elements")
+		case *etree.Element:
+			if pe := checkTree(v); pe != nil {
+				return pe
+			}
+		}
+	}
+	return nil
 }

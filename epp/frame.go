@@ -73,6 +73,9 @@ func ReadFrame(r io.Reader, max int) ([]byte, error) {
 // single write so that a TLS connection sends them in one record where it
 // can.
 func WriteFrame(w io.Writer, payload []byte) error {
+	if len(payload) == 0 {
+		return errors.New("epp: an empty payload is not a data unit")
+	}
 	if uint64(len(payload))+headerLen > 1<<32-1 {
 		return fmt.Errorf("epp: payload of %d bytes is too large for a frame", len(payload))
 	}

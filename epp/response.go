@@ -91,7 +91,7 @@ func (r *Response) Marshal() ([]byte, error) {
 			ev := el.CreateElement("extValue")
 			val := ev.CreateElement("value")
 			if v.Value != nil {
-				val.AddChild(v.Value.Copy())
+				val.AddChild(copyInScope(v.Value))
 			}
 			ev.CreateElement("reason").SetText(v.Reason)
 		}
@@ -110,13 +110,13 @@ func (r *Response) Marshal() ([]byte, error) {
 	if r.ResData != nil {
 		rd := resp.CreateElement("resData")
 		for _, c := range r.ResData.ChildElements() {
-			rd.AddChild(c.Copy())
+			rd.AddChild(copyInScope(c))
 		}
 	}
 	if len(r.Extension) > 0 {
 		ext := resp.CreateElement("extension")
 		for _, e := range r.Extension {
-			ext.AddChild(e.Copy())
+			ext.AddChild(copyInScope(e))
 		}
 	}
 	tr := resp.CreateElement("trID")
@@ -128,3 +128,36 @@ func (r *Response) Marshal() ([]byte, error) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// copyInScope copies e with the namespace declarations it inherits from its
+// ancestors, so that the copy means the same wherever it is placed (a
+// client's element echoed in <extValue> keeps its prefix's binding).
+func copyInScope(e *etree.Element) *etree.Element {
+	c := e.Copy()
+	declared := map[string]bool{}
+	for _, a := range c.Attr {
+		if a.Space == "xmlns" {
+			declared[a.Key] = true
+		} else if a.Space == "" && a.Key == "xmlns" {
+			declared[""] = true
+		}
+	}
+	for p := e.Parent(); p != nil; p = p.Parent() {
+		for _, a := range p.Attr {
+			switch {
+			case a.Space == "xmlns" && !declared[a.Key]:
+				declared[a.Key] = true
+				c.CreateAttr("xmlns:"+a.Key, a.Value)
+			case a.Space == "" && a.Key == "xmlns" && !declared[""]:
+				declared[""] = true
+				c.CreateAttr("xmlns", a.Value)
+			}
+		}
+	}
+	if c.Space == "" && !declared[""] {
+		// An unprefixed element in no namespace must not fall into the
+		// default namespace of where it is placed.
+		c.CreateAttr("xmlns", "")
+	}
+	return c
+}

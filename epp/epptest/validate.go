@@ -147,5 +147,10 @@ func validateWith(wrapper string, doc []byte) error {
 	if err != nil {
 		return fmt.Errorf("%v: %s", err, out)
 	}
+	// xmllint reports some errors (namespace errors among them) and still
+	// exits 0: anything but the success line is a failure.
+	if msg := strings.TrimSpace(string(out)); msg != "- validates" {
+		return fmt.Errorf("xmllint: %s", msg)
+	}
 	return nil
 }
