@@ -58,16 +58,16 @@ type PostalInfo struct {
 // Flag says whether the listed elements are disclosed (true) or withheld
 // (false). Elements not listed follow the registry's default policy.
 type Disclose struct {
-	Flag    bool     `json:"flag"`
-	NameInt bool     `json:"nameInt,omitempty"`
-	NameLoc bool     `json:"nameLoc,omitempty"`
-	OrgInt  bool     `json:"orgInt,omitempty"`
-	OrgLoc  bool     `json:"orgLoc,omitempty"`
-	AddrInt bool     `json:"addrInt,omitempty"`
-	AddrLoc bool     `json:"addrLoc,omitempty"`
-	Voice   bool     `json:"voice,omitempty"`
-	Fax     bool     `json:"fax,omitempty"`
-	Email   bool     `json:"email,omitempty"`
+	Flag    bool `json:"flag"`
+	NameInt bool `json:"nameInt,omitempty"`
+	NameLoc bool `json:"nameLoc,omitempty"`
+	OrgInt  bool `json:"orgInt,omitempty"`
+	OrgLoc  bool `json:"orgLoc,omitempty"`
+	AddrInt bool `json:"addrInt,omitempty"`
+	AddrLoc bool `json:"addrLoc,omitempty"`
+	Voice   bool `json:"voice,omitempty"`
+	Fax     bool `json:"fax,omitempty"`
+	Email   bool `json:"email,omitempty"`
 }
 
 // Contact is a person or organisation record (RFC 5733).

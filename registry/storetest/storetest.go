@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) registry.Store) {
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"LockReseller", testLockReseller},
 	}
+	tests = append(tests, objectTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))
