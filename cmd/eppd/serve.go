@@ -40,22 +40,21 @@ const (
 var productionFlags = []string{"listen", "tls-cert", "tls-key", "client-ca", "metrics-listen"}
 
 type serveOptions struct {
-	listen, metricsListen   string
-	tlsCert, tlsKey         string
-	clientCA                string
-	serverID                string
-	maxFrame                int
-	handshakeTimeout        time.Duration
-	loginTimeout            time.Duration
-	idleTimeout             time.Duration
-	sessionMaxAge           time.Duration
-	maxSessions             int
-	maxConnections          int
-	loginMaxFailures        int
-	loginFailureWindow      time.Duration
-	drainTimeout            time.Duration
-	devListen, devMetrics   string
-	printDemoConnectionInfo bool
+	listen, metricsListen string
+	tlsCert, tlsKey       string
+	clientCA              string
+	serverID              string
+	maxFrame              int
+	handshakeTimeout      time.Duration
+	loginTimeout          time.Duration
+	idleTimeout           time.Duration
+	sessionMaxAge         time.Duration
+	maxSessions           int
+	maxConnections        int
+	loginMaxFailures      int
+	loginFailureWindow    time.Duration
+	drainTimeout          time.Duration
+	devListen, devMetrics string
 }
 
 func addServeCmd(root *cobra.Command) {
@@ -96,6 +95,12 @@ finish, idle sessions are closed, then the process exits.`,
 	f.IntVar(&o.loginMaxFailures, "login-max-failures", 10, "failed logins per client ID and address before a lockout")
 	f.DurationVar(&o.loginFailureWindow, "login-failure-window", 10*time.Minute, "window in which failed logins are counted; also the lockout's length")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long commands in flight may take before connections are cut")
+	// Development mode's addresses, for running two development servers
+	// side by side (and for tests); hidden, since production uses --listen.
+	f.StringVar(&o.devListen, "dev-listen", devListen, "EPP address in development mode")
+	f.StringVar(&o.devMetrics, "dev-metrics-listen", devMetricsListen, "metrics address in development mode")
+	_ = f.MarkHidden("dev-listen")
+	_ = f.MarkHidden("dev-metrics-listen")
 	root.AddCommand(cmd)
 }
 
@@ -115,7 +120,7 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	}
 	listen, metricsListen := o.listen, o.metricsListen
 	if dev {
-		listen = devListen
+		listen, metricsListen = o.devListen, o.devMetrics
 	}
 
 	store, err := openStore(cmd)

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eppd/eppd/epp/epptest"
+)
+
+// buildEppd builds the eppd binary once for the process-level tests.
+func buildEppd(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "eppd")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeDevelopmentModeAndDrain runs the real binary as a newcomer
+// would, with no flags on an empty home directory: it must make its
+// database, PKI and demo reseller, print how to connect, accept a login
+// with what it printed, serve /metrics, and on SIGTERM tell the idle
+// session, close it, and exit 0.
+func TestServeDevelopmentModeAndDrain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildEppd(t)
+	home := t.TempDir()
+	eppAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	cmd := exec.Command(bin, "serve", "--dev-listen", eppAddr, "--dev-metrics-listen", metricsAddr, "--log-format", "json")
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME=", "EPPD_DATA_DIR=", "EPPD_DB=", "EPPD_POLICY=")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr epptest.SyncBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+
+	// The first lines printed say where the password and certificates are.
+	sc := bufio.NewScanner(stdout)
+	var printed []string
+	for sc.Scan() {
+		printed = append(printed, sc.Text())
+		if strings.HasPrefix(sc.Text(), "log in as") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	out := strings.Join(printed, "\n")
+	require.Contains(t, out, `created reseller "demo" with password`)
+	dataDir := filepath.Join(home, ".local", "share", "eppd")
+	pw, err := os.ReadFile(filepath.Join(dataDir, demoPasswordFile))
+	require.NoError(t, err)
+	assert.Contains(t, out, strings.TrimSpace(string(pw)))
+
+	pki := filepath.Join(dataDir, devCADirName)
+	caPEM, err := os.ReadFile(filepath.Join(pki, "ca.pem"))
+	require.NoError(t, err)
+	roots := x509.NewCertPool()
+	require.True(t, roots.AppendCertsFromPEM(caPEM))
+	cert, err := tls.LoadX509KeyPair(filepath.Join(pki, "demo-client.pem"), filepath.Join(pki, "demo-client-key.pem"))
+	require.NoError(t, err)
+
+	var c *epptest.Client
+	require.Eventually(t, func() bool {
+		c, err = epptest.Dial(t, eppAddr, roots, &cert)
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond, "server did not accept connections: %v\n%s", err, stderr.String())
+	assert.Equal(t, 1000, epptest.Code(c.Do(epptest.Login("demo", strings.TrimSpace(string(pw)), "dev-1"))))
+
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(body), `eppd_commands_total{code="1000",command="login"} 1`)
+	assert.Contains(t, string(body), "eppd_sessions_open 1")
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	b, err := c.Read()
+	require.NoError(t, err)
+	assert.Equal(t, 2500, epptest.Code(b))
+	assert.Contains(t, string(b), "shutting down")
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "eppd must exit 0 after draining\n%s", stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("eppd did not exit after SIGTERM\n%s", stderr.String())
+	}
+
+	// The logs are JSON lines carrying the command's identifiers.
+	var sawLogin bool
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "not a JSON log line: %s", line)
+		if rec["msg"] == "command" && rec["command"] == "login" {
+			sawLogin = true
+			assert.Equal(t, "dev-1", rec["clTRID"])
+			assert.Equal(t, "demo", rec["reseller"])
+			assert.NotEmpty(t, rec["svTRID"])
+		}
+	}
+	assert.True(t, sawLogin, "no log line for the login")
+
+	// A second start finds everything in place and does not print the
+	// password again.
+	cmd2 := exec.Command(bin, "serve", "--dev-listen", freeAddr(t), "--dev-metrics-listen", "")
+	cmd2.Env = cmd.Env
+	out2, _ := startAndStop(t, cmd2)
+	assert.Contains(t, out2, `reseller "demo" exists`)
+	assert.NotContains(t, out2, strings.TrimSpace(string(pw)))
+}
+
+// startAndStop runs cmd until it has printed its connection help, then
+// stops it with SIGTERM and returns what it printed.
+func startAndStop(t *testing.T, cmd *exec.Cmd) (string, error) {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "log in as") {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	go io.Copy(io.Discard, stdout)
+	return strings.Join(lines, "\n"), cmd.Wait()
+}
+
+// TestServeProductionNeedsCertificates: a production flag switches the
+// development PKI off, so the server certificate must be given.
+func TestServeProductionNeedsCertificates(t *testing.T) {
+	var out, errb strings.Builder
+	code := run(t.Context(), []string{"--db", filepath.Join(t.TempDir(), "x.db"), "serve", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errb.String(), "production mode needs --tls-cert and --tls-key")
+}
