@@ -54,6 +54,8 @@ type session struct {
 	srv  *Server
 	conn *tls.Conn
 	log  *slog.Logger
+	// opened is when the session began, on the wall clock.
+	opened time.Time
 
 	// mu guards waiting and interrupted, which Shutdown uses to close
 	// only sessions that are between commands.
@@ -63,7 +65,7 @@ type session struct {
 }
 
 func newSession(srv *Server, conn *tls.Conn, log *slog.Logger) *session {
-	s := &session{srv: srv, conn: conn}
+	s := &session{srv: srv, conn: conn, opened: time.Now()}
 	s.ID = srv.trids.next("S")
 	s.Started = srv.cfg.Clock.Now()
 	if ap, err := netip.ParseAddrPort(conn.RemoteAddr().String()); err == nil {
@@ -108,12 +110,13 @@ func (s *session) endWait() bool {
 }
 
 // deadline returns when the wait for the next frame ends, and why.
+// Session limits run on the wall clock: they are about the connection, not
+// about registry time, which tests may move.
 func (s *session) deadline() (time.Time, string) {
 	now := time.Now()
-	age := now.Add(s.srv.cfg.MaxSessionAge - s.srv.cfg.Clock.Now().Sub(s.Started))
+	age := s.opened.Add(s.srv.cfg.MaxSessionAge)
 	if s.Reseller == nil {
-		login := now.Add(s.srv.cfg.LoginTimeout - s.srv.cfg.Clock.Now().Sub(s.Started))
-		if login.Before(age) {
+		if login := s.opened.Add(s.srv.cfg.LoginTimeout); login.Before(age) {
 			return login, "login timeout"
 		}
 	} else if idle := now.Add(s.srv.cfg.IdleTimeout); idle.Before(age) {

@@ -1,13 +1,17 @@
 package registry
 
 import (
+	"fmt"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/idna"
 )
 
-// idnaProfile checks A-labels the way registration does (IDNA 2008).
-var idnaProfile = idna.New(idna.MapForLookup(), idna.ValidateLabels(true), idna.StrictDomainName(true), idna.BidiRule())
+// idnaProfile checks A-labels the way registration does (IDNA 2008):
+// no mapping, and code points IDNA 2008 disallows (symbols such as emoji)
+// are refused.
+var idnaProfile = idna.Registration
 
 // NormalizeName lower-cases a host or domain name and removes one
 // trailing dot.
@@ -69,6 +73,13 @@ func checkLabel(l string) string {
 		back, err := idnaProfile.ToASCII(u)
 		if err != nil || back != l {
 			return "label " + l + " is not a valid IDNA A-label"
+		}
+		// x/net/idna follows UTS 46, which lets symbols through; IDNA 2008
+		// allows only letters, marks, digits and the hyphen.
+		for _, r := range u {
+			if r != '-' && !unicode.In(r, unicode.Ll, unicode.Lo, unicode.Lm, unicode.Mn, unicode.Mc, unicode.Nd) {
+				return fmt.Sprintf("label %s holds %q, which IDNA 2008 does not allow", l, r)
+			}
 		}
 	}
 	return ""

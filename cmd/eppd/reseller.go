@@ -418,16 +418,7 @@ func newResellerHistoryCmd() *cobra.Command {
 						return err
 					}
 				}
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "TIME\tACTION\tACTOR\tSTATE")
-				for _, h := range hs {
-					actor := h.Actor
-					if h.SvTRID != "" {
-						actor += " (svTRID " + h.SvTRID + ")"
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", formatTime(h.At), h.Action, actor, h.State)
-				}
-				return w.Flush()
+				return printHistory(cmd.OutOrStdout(), hs)
 			})
 		},
 	}
@@ -630,4 +621,21 @@ resellers bring certificates from a real CA and you register them with
 	}
 	cmd.Flags().StringVar(&cn, "cn", "", "the certificate's common name (default: CLID)")
 	return cmd
+}
+
+// printHistory writes history entries as a table, oldest first.
+func printHistory(out io.Writer, hs []registry.HistoryEntry) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TIME\tACTION\tACTOR\tSTATE")
+	for _, h := range hs {
+		actor := h.Actor
+		if h.ClTRID != "" {
+			actor += " (clTRID " + h.ClTRID + ")"
+		}
+		if h.SvTRID != "" {
+			actor += " (svTRID " + h.SvTRID + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", formatTime(h.At), h.Action, actor, h.State)
+	}
+	return w.Flush()
 }

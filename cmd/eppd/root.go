@@ -69,7 +69,10 @@ postgres:// URL.`,
 		return fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help")
 	})
 
-	root.AddCommand(newMigrateCmd(), newResellerCmd())
+	root.AddCommand(newMigrateCmd(), newResellerCmd(),
+		newObjectCmd(registry.ObjectDomain, "NAME", "Look at domains"),
+		newObjectCmd(registry.ObjectContact, "ID", "Look at contacts"),
+		newObjectCmd(registry.ObjectHost, "NAME", "Look at hosts"))
 	addServeCmd(root)
 	return root
 }

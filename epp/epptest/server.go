@@ -119,7 +119,9 @@ func (s *SyncBuffer) String() string {
 func NewHarness(t testing.TB, o Options) *Harness {
 	t.Helper()
 	ctx := context.Background()
-	now := time.Now()
+	// Certificates are valid from a year back for twenty years (as far as
+	// the CA allows), so that tests may move the registry's clock.
+	now := time.Now().AddDate(-1, 0, 0)
 	dsn := o.DSN
 	if dsn == "" {
 		dsn = sqltest.SQLite(t)
@@ -147,7 +149,7 @@ func NewHarness(t testing.TB, o Options) *Harness {
 	}
 	h.Svc = registry.NewService(st, clock, rcfg)
 	issue := func(ca *devca.CA, cn string) tls.Certificate {
-		c, err := ca.Issue(cn, false, nil, now, 24*time.Hour)
+		c, err := ca.Issue(cn, false, nil, now, 20*365*24*time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +164,7 @@ func NewHarness(t testing.TB, o Options) *Harness {
 	h.AddReseller("acme", AcmePW, h.Acme)
 	h.AddReseller("other", OtherPW, h.Other)
 
-	serverCert, err := h.CA.Issue("localhost", true, []string{"localhost", "127.0.0.1"}, now, 24*time.Hour)
+	serverCert, err := h.CA.Issue("localhost", true, []string{"localhost", "127.0.0.1"}, now, 20*365*24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
