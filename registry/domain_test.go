@@ -55,8 +55,8 @@ func domainService(t *testing.T, store registry.Store, start time.Time) (*regist
 	domainTx(t, svc, func(ctx context.Context, tx registry.Tx) error {
 		if err := tx.CreateContact(ctx, &registry.Contact{
 			ID: "holder", SponsorClID: "acme", CreatorClID: "acme", Email: "holder@example.se",
-			Postal:    []registry.PostalInfo{{Type: "int", Name: "Holder", City: "Stockholm", CC: "SE"}},
-			AuthInfo:  "holder-pw", CreatedAt: start,
+			Postal:   []registry.PostalInfo{{Type: "int", Name: "Holder", City: "Stockholm", CC: "SE"}},
+			AuthInfo: "holder-pw", CreatedAt: start,
 		}, "EPPD"); err != nil {
 			return err
 		}
