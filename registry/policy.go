@@ -33,6 +33,11 @@ type TLD struct {
 	// TransferAutoApprove is how long a pending transfer waits for the
 	// losing sponsor before the registry approves it (default 5 days).
 	TransferAutoApprove Duration `json:"transferAutoApprove"`
+	// TransferLock is how long after its creation, and after each
+	// transfer, a domain cannot be transferred (default 60 days; a negative
+	// value such as "-1s" turns the lock off, as a test environment such
+	// as ICANN's RST needs).
+	TransferLock Duration `json:"transferLock"`
 	// Reserved labels cannot be registered.
 	Reserved []string `json:"reserved,omitempty"`
 }
@@ -57,6 +62,9 @@ func (t *TLD) setDefaults() {
 	setDefaultDur(&t.AutoRenewGrace, 45*day)
 	setDefaultDur(&t.DeactivationPeriod, 60*day)
 	setDefaultDur(&t.TransferAutoApprove, 5*day)
+	if t.TransferLock == 0 {
+		t.TransferLock = Duration(DefaultTransferLock)
+	}
 	for i, r := range t.Reserved {
 		t.Reserved[i] = strings.ToLower(r)
 	}

@@ -48,7 +48,7 @@ const DefaultTransferLock = 60 * day
 
 // TransferLockPeriod is how long after creation or a transfer a domain
 // under t cannot be transferred.
-func (t *TLD) TransferLockPeriod() time.Duration { return DefaultTransferLock }
+func (t *TLD) TransferLockPeriod() time.Duration { return max(0, t.TransferLock.D()) }
 
 // MaxRegistrationYears bounds how far ahead a domain's expiry may lie: a
 // transfer whose renewal would push it further is refused.

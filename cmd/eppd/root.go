@@ -72,7 +72,8 @@ postgres:// URL.`,
 	root.AddCommand(newMigrateCmd(), newResellerCmd(),
 		newObjectCmd(registry.ObjectDomain, "NAME", "Look at domains"),
 		newObjectCmd(registry.ObjectContact, "ID", "Look at contacts"),
-		newObjectCmd(registry.ObjectHost, "NAME", "Look at hosts"))
+		newObjectCmd(registry.ObjectHost, "NAME", "Look at hosts"),
+		newProcessCmd())
 	addServeCmd(root)
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -54,6 +55,7 @@ type serveOptions struct {
 	loginMaxFailures      int
 	loginFailureWindow    time.Duration
 	drainTimeout          time.Duration
+	processEvery          time.Duration
 	devListen, devMetrics string
 }
 
@@ -95,6 +97,7 @@ finish, idle sessions are closed, then the process exits.`,
 	f.IntVar(&o.loginMaxFailures, "login-max-failures", 10, "failed logins per client ID and address before a lockout")
 	f.DurationVar(&o.loginFailureWindow, "login-failure-window", 10*time.Minute, "window in which failed logins are counted; also the lockout's length")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long commands in flight may take before connections are cut")
+	f.DurationVar(&o.processEvery, "process-every", time.Minute, "how often the registry's timed work runs (transfer auto-approval, auto-renewal, grace expiry, purge); 0: never (run \"eppd process\" instead)")
 	// Development mode's addresses, for running two development servers
 	// side by side (and for tests); hidden, since production uses --listen.
 	f.StringVar(&o.devListen, "dev-listen", devListen, "EPP address in development mode")
@@ -219,6 +222,16 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	procCtx, stopProc := context.WithCancel(context.Background())
+	procDone := make(chan struct{})
+	go func() {
+		defer close(procDone)
+		runProcessing(procCtx, svc, o.processEvery, log)
+	}()
+	defer func() {
+		stopProc()
+		<-procDone
+	}()
 	select {
 	case err := <-served:
 		return fmt.Errorf("EPP listener failed: %w", err)
@@ -310,4 +323,29 @@ func randomPassword(n int) (string, error) {
 		b.WriteByte(alphabet[k.Int64()])
 	}
 	return b.String(), nil
+}
+
+// runProcessing does the registry's timed work every interval until ctx
+// ends. Each domain is processed in its own transaction, so several eppd
+// processes on one database can run it side by side: a domain another
+// process has already handled is no longer due.
+func runProcessing(ctx context.Context, svc *registry.Service, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := svc.ProcessDue(ctx, 500)
+		if err != nil && ctx.Err() == nil {
+			log.Error("timed processing failed for some domains", "err", err, "processed", n)
+		} else if n > 0 {
+			log.Info("timed processing", "processed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
