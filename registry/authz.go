@@ -164,6 +164,9 @@ type actionRule struct {
 	// domain; none means only the registrant may. The reseller of record
 	// of a reseller-managed domain may do every action not fixed.
 	byRoles []Role
+	// registrantReason, when set, replaces the usual reason for refusing
+	// an action no role allows.
+	registrantReason string
 }
 
 var authzRules = map[Action]actionRule{
@@ -190,7 +193,10 @@ var authzRules = map[Action]actionRule{
 	ActionUpdateStatus:   {what: "set or remove the domain's client statuses"},
 	ActionUpdateAuthInfo: {what: "change the domain's authorisation information"},
 	ActionDelete:         {what: "delete the domain"},
-	ActionTransfer:       {what: "transfer the domain to another reseller"},
+	ActionTransfer: {
+		what:             "transfer the domain to another reseller",
+		registrantReason: "the domain is registrant-managed: it has no reseller of record to transfer it from; a reseller takes it over only when the registrant consents to reseller management",
+	},
 	ActionChangeModelToReseller: {
 		what:        "move the domain to reseller management",
 		fixed:       AuthzConsentRequired,
@@ -234,6 +240,9 @@ func Authorize(actorClID string, operator bool, action Action, s Subject) Decisi
 			if slices.Contains(held, r) {
 				return Decision{Allow: true, Code: AuthzAllowed}
 			}
+		}
+		if rule.registrantReason != "" {
+			return deny(AuthzRegistrantOnly, rule.registrantReason)
 		}
 		if len(rule.byRoles) == 0 {
 			return deny(AuthzRegistrantOnly,
