@@ -23,7 +23,9 @@ import (
 //   - A create needs a registrant (KindMissing), existing contacts and
 //     name servers (KindNotFound; name servers through CheckDelegation),
 //     authorisation information of 6 to 64 characters, and a period within
-//     the TLD's (KindRange). It starts the addPeriod grace period.
+//     the TLD's (KindRange). It starts the addPeriod grace period. The
+//     contacts and hosts may be any reseller's, as in RFC 5731: they are
+//     referred to, not changed.
 //   - A renew names the current expiry date (KindRange when it is not the
 //     domain's, which stops a repeated renew from renewing twice), may not
 //     put the expiry more than MaxRegistrationYears ahead (KindPolicy),
@@ -31,14 +33,16 @@ import (
 //   - A delete within the addPeriod removes the domain at once. Otherwise
 //     the domain enters the redemption period (pendingDelete) for its
 //     TLD's DeactivationPeriod, out of the zone but restorable, and is
-//     purged by ProcessDue at its end. A domain with subordinate hosts
+//     purged by ProcessDue at its end. Its grace periods run on (a
+//     restore shows those not yet over); taking back what they paid for
+//     is billing's business. A domain with subordinate hosts
 //     cannot be deleted (KindLinked): they must be deleted or renamed
 //     first (RFC 5731 section 3.2.2).
 //   - A restore (RFC 3915) brings a domain in redemption back at once: the
 //     registry needs no restore report, and records one when given.
-//   - An update adds before it removes nothing: removals apply first, then
-//     additions. Adding what is there or removing what is not is
-//     KindPolicy, so the client learns that its view was stale.
+//   - An update applies its removals first, then its additions (as RFC
+//     5910 requires for DS records). Adding what is there or removing what
+//     is not is KindPolicy, so that the client learns its view was stale.
 
 // DomainCheck is the answer about one name of a domain check.
 type DomainCheck struct {
@@ -284,7 +288,8 @@ func (s *Service) CheckDomains(ctx context.Context, names []string) ([]DomainChe
 // DomainInfo returns a domain as a reseller may see it (see DomainView).
 // authInfo, when given, must be the domain's, or its registrant's with
 // authROID the registrant's ROID (KindAuthInfo otherwise, even for the
-// sponsor). hosts asks for the subordinate hosts.
+// sponsor). hosts asks for the subordinate hosts. A transfer still pending
+// after its auto-approval time is approved first.
 func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authROID string, hosts bool) (*DomainView, error) {
 	n, err := domainName(name)
 	if err != nil {
@@ -300,6 +305,16 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 		if err != nil {
 			return err
 		}
+		now := s.clock.Now()
+		if transferPending(d) && !d.Transfer.ActBy.After(now) {
+			// Show the transfer done, not still pending past its time.
+			if d, err = tx.LockDomain(ctx, n); err != nil {
+				return err
+			}
+			if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
+				return err
+			}
+		}
 		v.Sponsor = mayChange(a, d)
 		v.Full = v.Sponsor
 		if authInfo != "" || authROID != "" {
@@ -312,7 +327,6 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 			}
 			v.Full = true
 		}
-		now := s.clock.Now()
 		v.Statuses = s.DomainStatuses(ctx, tx, d, now)
 		v.RGP = s.RGPStatuses(d, now)
 		if v.Full && hosts {

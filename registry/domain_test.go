@@ -421,3 +421,39 @@ func TestDomainRules(t *testing.T) {
 		return nil
 	})
 }
+
+// TestDomainOverdueTransfer: a transfer past its auto-approval time is
+// approved by ProcessDue, and by an info that comes first.
+func TestDomainOverdueTransfer(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2027, 8, 1, 0, 0, 0, 0, time.UTC)
+	svc, clock := domainService(t, sqltest.OpenSQLite(t), t0)
+	for _, n := range []string{"info.se", "due.se"} {
+		_, err := svc.CreateDomain(ctx, domainActor("acme", "c"), domainNew(n))
+		require.NoError(t, err)
+		domainTx(t, svc, func(ctx context.Context, tx registry.Tx) error {
+			d, err := tx.LockDomain(ctx, n)
+			if err != nil {
+				return err
+			}
+			d.Transfer = &registry.Transfer{Status: registry.TransferPending, GainingClID: "other", RequestedAt: t0,
+				LosingClID: "acme", ActBy: t0.Add(5 * 24 * time.Hour), Years: 1, NewExpiry: t0.AddDate(2, 0, 0)}
+			d.NextEventAt = d.Transfer.ActBy
+			return tx.UpdateDomain(ctx, d)
+		})
+	}
+	clock.Set(t0.Add(5*24*time.Hour + time.Minute))
+	v, err := svc.DomainInfo(ctx, domainActor("other", "i"), "info.se", "", "", false)
+	require.NoError(t, err)
+	assert.True(t, v.Sponsor)
+	assert.Equal(t, "other", v.Domain.SponsorClID)
+	assert.NotContains(t, v.Statuses, registry.StatusPendingTransfer)
+
+	_, err = svc.ProcessDue(ctx, 10)
+	require.NoError(t, err)
+	d := domainGet(t, svc, "due.se")
+	assert.Equal(t, "other", d.SponsorClID)
+	assert.Equal(t, registry.TransferServerApproved, d.Transfer.Status)
+	assert.Equal(t, []string{registry.GraceTransferPeriod}, domainKinds(d.Grace))
+	assert.True(t, d.NextEventAt.After(clock.Now()))
+}

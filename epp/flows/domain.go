@@ -30,7 +30,8 @@ func (f *Flows) registerDomain(m *epp.Mux) {
 // not as an error.
 //
 // Result codes: 1000; 2001 (a malformed command, such as an empty name);
-// 2306 (more names than the registry answers at once, Config.MaxCheck).
+// 2103 (an extension); 2306 (more names than the registry answers at
+// once, Config.MaxCheck).
 func (f *Flows) domainCheck(ctx context.Context, _ *epp.Session, cmd *epp.Command) *epp.Response {
 	if _, bad := domainExtensions(cmd); bad != nil {
 		return bad
@@ -77,8 +78,8 @@ func (f *Flows) domainCheck(ctx context.Context, _ *epp.Session, cmd *epp.Comman
 // content and the client selected the extension at login.
 //
 // Result codes: 1000; 2001 (a malformed command); 2005 (an invalid name or
-// hosts value); 2102 (<domain:ext> authInfo); 2202 (wrong authInfo); 2303
-// (no such domain).
+// hosts value); 2102 (<domain:ext> authInfo); 2103 (an extension); 2202
+// (wrong authInfo); 2303 (no such domain).
 func (f *Flows) domainInfo(ctx context.Context, s *epp.Session, cmd *epp.Command) *epp.Response {
 	if _, bad := domainExtensions(cmd); bad != nil {
 		return bad

@@ -58,8 +58,8 @@ func domainHostCreateReq(name string, addrs ...string) string {
 	return domainObjEPP("hc-1", "create", "host", inner)
 }
 
-// domainAcceptsNot requires req to be refused: an error code, or for a
-// check avail="0".
+// domainRefused requires req to be refused with an error code, one of
+// codes when given.
 func domainRefused(t *testing.T, c *epptest.Client, req string, codes ...int) {
 	t.Helper()
 	resp := c.Do(req)

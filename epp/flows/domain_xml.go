@@ -333,8 +333,8 @@ func secDNSDSData(els []*etree.Element) ([]registry.DSData, *epp.Response) {
 	return out, nil
 }
 
-// secDNSNoKeyData is the answer to the key data interface and to a
-// maximum signature life, which the registry does not offer.
+// secDNSUnimplemented answers what of secDNS the registry does not offer:
+// the key data interface, a maximum signature life.
 func secDNSUnimplemented(what string) *epp.Response {
 	return epp.NewResponse(epp.CodeUnimplementedOption, what+" is not supported: the registry offers the DS data interface only (<secDNS:dsData>)")
 }
@@ -530,7 +530,7 @@ func rgpReport(el *etree.Element) (*registry.RestoreReport, *epp.Response) {
 	return r, nil
 }
 
-// rgpInfData is <rgp:infData> (tag "infData") or <rgp:upData> ("upData")
+// rgpData is <rgp:infData> (tag "infData") or <rgp:upData> ("upData")
 // listing statuses.
 func rgpData(tag string, statuses []string) *etree.Element {
 	el := NewObject(epp.NSRGP, "rgp", tag)
