@@ -588,8 +588,8 @@ func contactDeleteLifecycle(t *testing.T, dsn string) {
 	})
 }
 
-// TestContactUpdate covers update's rules, one fresh contact per case.
-func TestContactUpdate(t *testing.T) {
+// TestRST_epp09_ContactUpdate (ICANN RST epp-09) covers update's rules, one fresh contact per case.
+func TestRST_epp09_ContactUpdate(t *testing.T) {
 	contactUpdateLifecycle(t, "")
 }
 

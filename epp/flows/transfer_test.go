@@ -203,7 +203,7 @@ func transferField(resp []byte, tag string) string {
 // the domain is pendingTransfer until the losing reseller approves; after
 // that the gaining reseller sponsors it, its authInfo is new, its expiry is
 // a year later, and it is in the transferPeriod.
-func TestTransferDomainApproveEPP(t *testing.T) {
+func TestRST_epp19_DomainTransfer(t *testing.T) {
 	transferBoth(t, func(t *testing.T, dsn string) {
 		e := transferSetup(t, dsn)
 		h, clock := e.h, e.clock
@@ -278,7 +278,7 @@ func transferInfoCheck(t *testing.T, c *epptest.Client, d *registry.Domain) {
 
 // RST epp-20: a rejected transfer leaves the domain with its sponsor and
 // without pendingTransfer.
-func TestTransferDomainRejectEPP(t *testing.T) {
+func TestRST_epp20_DomainTransferRejection(t *testing.T) {
 	transferBoth(t, func(t *testing.T, dsn string) {
 		e := transferSetup(t, dsn)
 		h, clock := e.h, e.clock
