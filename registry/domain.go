@@ -511,6 +511,11 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 		if HasStatus(d.Statuses, StatusClientUpdateProhibited) && !slices.Contains(c.RemStatuses, StatusClientUpdateProhibited) {
 			return Errorf(KindStatusProhibits, "domain %s has status clientUpdateProhibited; an update must remove it", n)
 		}
+		// RFC 5731 section 2.3: pendingTransfer is never combined with a
+		// transfer prohibition.
+		if transferPending(d) && slices.Contains(c.AddStatuses, StatusClientTransferProhibited) {
+			return Errorf(KindStatusProhibits, "domain %s has a transfer pending; clientTransferProhibited cannot be added until it is resolved", n)
+		}
 		if err := applyDomainChange(d, &c); err != nil {
 			return err
 		}

@@ -457,3 +457,31 @@ func TestDomainOverdueTransfer(t *testing.T) {
 	assert.Equal(t, []string{registry.GraceTransferPeriod}, domainKinds(d.Grace))
 	assert.True(t, d.NextEventAt.After(clock.Now()))
 }
+
+// TestDomainStatusCombinations: RFC 5731 forbids pendingTransfer together
+// with a transfer prohibition.
+func TestDomainStatusCombinations(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2027, 8, 1, 0, 0, 0, 0, time.UTC)
+	svc, clock := domainService(t, sqltest.OpenSQLite(t), t0)
+	_, err := svc.CreateDomain(ctx, domainActor("acme", "c"), domainNew("combo.se"))
+	require.NoError(t, err)
+	domainTx(t, svc, func(ctx context.Context, tx registry.Tx) error {
+		d, err := tx.LockDomain(ctx, "combo.se")
+		if err != nil {
+			return err
+		}
+		d.Transfer = &registry.Transfer{Status: registry.TransferPending, GainingClID: "other", RequestedAt: t0,
+			LosingClID: "acme", ActBy: t0.Add(5 * 24 * time.Hour), Years: 1, NewExpiry: t0.AddDate(2, 0, 0)}
+		return tx.UpdateDomain(ctx, d)
+	})
+	clock.Advance(time.Hour)
+	_, err = svc.UpdateDomain(ctx, domainActor("acme", "u"), "combo.se",
+		registry.DomainChange{AddStatuses: []string{registry.StatusClientTransferProhibited}})
+	require.Error(t, err)
+	assert.Equal(t, registry.KindStatusProhibits, registry.ErrorKind(err))
+	// Other statuses may still be added.
+	_, err = svc.UpdateDomain(ctx, domainActor("acme", "u2"), "combo.se",
+		registry.DomainChange{AddStatuses: []string{registry.StatusClientRenewProhibited}})
+	require.NoError(t, err)
+}
