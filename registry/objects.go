@@ -73,6 +73,9 @@ type Disclose struct {
 // Contact is a person or organisation record (RFC 5733).
 type Contact struct {
 	ROID string `json:"roid"`
+	// AccountNumber is the customer account that owns the contact, or ""
+	// for a contact a reseller owns.
+	AccountNumber string `json:"account,omitempty"`
 	// ID is the contact's client-chosen or registry-generated handle.
 	ID          string       `json:"id"`
 	SponsorClID string       `json:"clID"`
@@ -169,6 +172,14 @@ type Domain struct {
 	DeletedAt time.Time `json:"deletedAt,omitempty"`
 	PurgeAt   time.Time `json:"purgeAt,omitempty"`
 	Transfer  *Transfer `json:"transfer,omitempty"`
+	// Model is the domain's management model; "" is read as
+	// ModelReseller (domains from before models existed).
+	Model Model `json:"model,omitempty"`
+	// AccountNumber is the customer account that holds a
+	// registrant-managed domain.
+	AccountNumber string `json:"account,omitempty"`
+	// Consent records the registrant's consent to reseller management.
+	Consent *Consent `json:"consent,omitempty"`
 	// NextEventAt is when the registry must next look at the domain by
 	// itself (transfer auto-approval, grace expiry, auto-renewal, purge);
 	// zero for never. The store indexes it.

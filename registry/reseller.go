@@ -34,8 +34,11 @@ type Reseller struct {
 	// MaxSessions caps the reseller's concurrent EPP sessions on one server;
 	// zero means the server's default.
 	MaxSessions int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// DefaultModel is the management model of the domains the reseller
+	// creates without saying which ("" is ModelReseller).
+	DefaultModel Model
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // CertMatch is how a registered certificate is recognised at login.

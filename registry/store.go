@@ -24,6 +24,7 @@ type Store interface {
 // KindExists; everything else is KindInternal.
 type Tx interface {
 	ObjectTx
+	AccountTx
 
 	// CreateReseller inserts r and sets its ID, CreatedAt and UpdatedAt.
 	CreateReseller(ctx context.Context, r *Reseller) error
