@@ -8,6 +8,9 @@ const (
 	NSHost    = "urn:ietf:params:xml:ns:host-1.0"
 	NSSecDNS  = "urn:ietf:params:xml:ns:secDNS-1.1"
 	NSRGP     = "urn:ietf:params:xml:ns:rgp-1.0"
+	// NSReseller is eppd's own extension for the reseller model
+	// (schemas/reseller-1.0.xsd).
+	NSReseller = "urn:eppd:params:xml:ns:reseller-1.0"
 )
 
 // objectNames are the short names used in metrics and logs for the object
