@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/eppd/eppd/registry"
@@ -293,23 +294,31 @@ func (t *tx) DeleteContact(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	linked := registry.Errorf(registry.KindLinked, "contact %q is linked to a domain", id)
-	if l, err := t.exists(ctx,
-		`SELECT EXISTS (SELECT 1 FROM domain_contacts WHERE contact_id = $1)`, rowID); err != nil {
-		return fmt.Errorf("delete contact %q: %w", id, err)
-	} else if l {
+	return t.deleteUnlinked(ctx, "contacts", "domain_contacts", "contact_id", rowID,
+		registry.Errorf(registry.KindLinked, "contact %q is linked to a domain", id), "contact "+strconv.Quote(id))
+}
+
+// deleteUnlinked removes row rowID of table unless a row of linkTable
+// refers to it through linkCol, in which case it returns linked. The check
+// gives the readable answer; the foreign key catches a link made since
+// (PostgreSQL). Table and column names are the caller's constants.
+func (t *tx) deleteUnlinked(ctx context.Context, table, linkTable, linkCol string, rowID int64, linked error, what string) error {
+	l, err := t.exists(ctx, `SELECT EXISTS (SELECT 1 FROM `+linkTable+` WHERE `+linkCol+` = $1)`, rowID)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", what, err)
+	}
+	if l {
 		return linked
 	}
 	err = t.savepoint(ctx, func() error {
-		_, err := t.tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, rowID)
+		_, err := t.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = $1`, rowID)
 		return err
 	})
 	if err != nil {
-		// A domain linked to it since the check (PostgreSQL).
 		if isForeignKeyViolation(err) {
 			return linked
 		}
-		return fmt.Errorf("delete contact %q: %w", id, err)
+		return fmt.Errorf("delete %s: %w", what, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/eppd/eppd/registry"
@@ -179,25 +180,8 @@ func (t *tx) DeleteHost(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	linked := registry.Errorf(registry.KindLinked, "host %q is linked to a domain", name)
-	if l, err := t.exists(ctx,
-		`SELECT EXISTS (SELECT 1 FROM domain_hosts WHERE host_id = $1)`, rowID); err != nil {
-		return fmt.Errorf("delete host %q: %w", name, err)
-	} else if l {
-		return linked
-	}
-	err = t.savepoint(ctx, func() error {
-		_, err := t.tx.ExecContext(ctx, `DELETE FROM hosts WHERE id = $1`, rowID)
-		return err
-	})
-	if err != nil {
-		// A domain delegated to it since the check (PostgreSQL).
-		if isForeignKeyViolation(err) {
-			return linked
-		}
-		return fmt.Errorf("delete host %q: %w", name, err)
-	}
-	return nil
+	return t.deleteUnlinked(ctx, "hosts", "domain_hosts", "host_id", rowID,
+		registry.Errorf(registry.KindLinked, "host %q is linked to a domain", name), "host "+strconv.Quote(name))
 }
 
 // HostLinked reports whether any domain delegates to the host; false for
