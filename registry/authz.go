@@ -80,6 +80,10 @@ const (
 	ActionChangeRegistrant Action = "change-registrant"
 	// ActionReplacePayer: replace the domain's billing contact.
 	ActionReplacePayer Action = "replace-payer"
+	// ActionReplaceProxy: replace the domain's admin contact.
+	ActionReplaceProxy Action = "replace-proxy"
+	// ActionReplaceNSAdmin: replace the domain's tech contact.
+	ActionReplaceNSAdmin Action = "replace-ns-admin"
 	// ActionChangePeriod: change the registration period the next bill or
 	// renewal covers.
 	ActionChangePeriod Action = "change-period"
@@ -117,7 +121,8 @@ const (
 	// identity number).
 	AuthzRegistryLocked = "registry_locked"
 	// AuthzOperatorOnly: only the registry (or the registrant through
-	// self-service) may do this, in either model.
+	// self-service) may do this; for a change of registrant, the reseller
+	// of record of a reseller-managed domain too.
 	AuthzOperatorOnly = "operator_only"
 	// AuthzConsentRequired: the action needs the registrant's consent and
 	// is not a reseller's decision.
@@ -167,6 +172,11 @@ type actionRule struct {
 	// registrantReason, when set, replaces the usual reason for refusing
 	// an action no role allows.
 	registrantReason string
+	// othersFixed, when set, refuses with that code and othersReason
+	// every reseller but the reseller of record of a reseller-managed
+	// domain, in both models.
+	othersFixed  string
+	othersReason string
 }
 
 var authzRules = map[Action]actionRule{
@@ -185,10 +195,17 @@ var authzRules = map[Action]actionRule{
 	},
 	ActionChangeRegistrant: {
 		what:        "change the domain's registrant",
-		fixed:       AuthzOperatorOnly,
-		fixedReason: "no reseller may change a domain's registrant: a change of holder is carried out by the registry",
+		othersFixed: AuthzOperatorOnly,
+		othersReason: "only the reseller of record of a reseller-managed domain, on the registrant's behalf, or the registry " +
+			"may change a domain's registrant (a change of holder)",
 	},
-	ActionReplacePayer:   {what: "replace the domain's payer", byRoles: []Role{RoleProxy}},
+	ActionReplacePayer: {what: "replace the domain's payer", byRoles: []Role{RoleProxy}},
+	ActionReplaceProxy: {
+		what: "replace the domain's proxy",
+		registrantReason: "the domain is registrant-managed: only the registrant appoints its proxy (admin contact), " +
+			"directly with the registry",
+	},
+	ActionReplaceNSAdmin: {what: "replace the domain's name-server admin", byRoles: []Role{RoleProxy}},
 	ActionChangePeriod:   {what: "change the domain's registration period", byRoles: []Role{RolePayer, RoleProxy}},
 	ActionUpdateStatus:   {what: "set or remove the domain's client statuses"},
 	ActionUpdateAuthInfo: {what: "change the domain's authorisation information"},
@@ -232,9 +249,15 @@ func Authorize(actorClID string, operator bool, action Action, s Subject) Decisi
 		if actorClID == s.ResellerOfRecord {
 			return Decision{Allow: true, Code: AuthzAllowed}
 		}
+		if rule.othersFixed != "" {
+			return deny(rule.othersFixed, rule.othersReason)
+		}
 		return deny(AuthzNotResellerOfRecord,
 			"the domain is reseller-managed: only its reseller of record may "+rule.what)
 	case ModelRegistrant:
+		if rule.othersFixed != "" {
+			return deny(rule.othersFixed, rule.othersReason)
+		}
 		held := RolesOf(actorClID, s)
 		for _, r := range rule.byRoles {
 			if slices.Contains(held, r) {

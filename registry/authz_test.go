@@ -3,6 +3,7 @@ package registry
 import (
 	"bufio"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -92,8 +93,10 @@ var authzExpected = []struct {
 	{ActionUpdateDNSSEC, [7]string{yes, nrr, rm, yes, rm, rm, yes}},
 	{ActionUpdateContactData, [7]string{yes, nrr, reg, reg, reg, reg, yes}},
 	{ActionUpdateLockedContactData, [7]string{lck, lck, lck, lck, lck, lck, yes}},
-	{ActionChangeRegistrant, [7]string{opr, opr, opr, opr, opr, opr, yes}},
+	{ActionChangeRegistrant, [7]string{yes, opr, opr, opr, opr, opr, yes}},
 	{ActionReplacePayer, [7]string{yes, nrr, rm, yes, rm, rm, yes}},
+	{ActionReplaceProxy, [7]string{yes, nrr, reg, reg, reg, reg, yes}},
+	{ActionReplaceNSAdmin, [7]string{yes, nrr, rm, yes, rm, rm, yes}},
 	{ActionChangePeriod, [7]string{yes, nrr, yes, yes, rm, rm, yes}},
 	{ActionUpdateStatus, [7]string{yes, nrr, reg, reg, reg, reg, yes}},
 	{ActionUpdateAuthInfo, [7]string{yes, nrr, reg, reg, reg, reg, yes}},
@@ -380,5 +383,54 @@ func TestAuthorizationDocument(t *testing.T) {
 		if !seen[action] {
 			t.Errorf("AUTHORIZATION.md does not list %s", action)
 		}
+	}
+}
+
+// TestDomainChangeActions: every field of DomainChange is an action of the
+// matrix, so that no part of an update escapes the policy; contacts by
+// their role.
+func TestDomainChangeActions(t *testing.T) {
+	typ := reflect.TypeFor[DomainChange]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		var c DomainChange
+		v := reflect.ValueOf(&c).Elem().Field(i)
+		switch f.Type.Kind() {
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Pointer:
+			v.Set(reflect.New(f.Type.Elem()))
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(f.Type, 1, 1))
+			if f.Type.Elem() == reflect.TypeFor[DomainContact]() {
+				v.Index(0).Set(reflect.ValueOf(DomainContact{Type: "tech", ID: "x"}))
+			}
+		default:
+			t.Fatalf("DomainChange.%s: no test value for kind %s", f.Name, f.Type.Kind())
+		}
+		actions := domainChangeActions(&c)
+		if len(actions) != 1 {
+			t.Errorf("DomainChange.%s: actions %v, want one", f.Name, actions)
+			continue
+		}
+		if _, ok := authzRules[actions[0]]; !ok {
+			t.Errorf("DomainChange.%s is not named as an action of the matrix (got %q): add it to domainChangeActions", f.Name, actions[0])
+		}
+	}
+	for typ, want := range map[string]Action{"billing": ActionReplacePayer, "admin": ActionReplaceProxy, "tech": ActionReplaceNSAdmin} {
+		got := domainChangeActions(&DomainChange{RemContacts: []DomainContact{{Type: typ, ID: "x"}}})
+		if !slices.Equal(got, []Action{want}) {
+			t.Errorf("removing a %s contact: %v, want %s", typ, got, want)
+		}
+	}
+	all := DomainChange{AddNS: []string{"a"}, RemDS: []DSData{{}}, AddStatuses: []string{"x"}, AuthInfo: new("x"),
+		Registrant: new("x"), AddContacts: []DomainContact{{Type: "admin"}, {Type: "billing"}}, RemContacts: []DomainContact{{Type: "tech"}}}
+	want := []Action{ActionUpdateNS, ActionUpdateDNSSEC, ActionUpdateStatus, ActionUpdateAuthInfo, ActionChangeRegistrant,
+		ActionReplacePayer, ActionReplaceProxy, ActionReplaceNSAdmin}
+	if got := domainChangeActions(&all); !slices.Equal(got, want) {
+		t.Errorf("every change: %v, want %v", got, want)
+	}
+	if got := Authorize("me", true, domainChangeActions(&DomainChange{})[0], Subject{Model: ModelReseller}); got.Allow {
+		t.Errorf("an update the policy cannot name is allowed: %+v", got)
 	}
 }

@@ -306,7 +306,9 @@ func checkContactStatusChange(a Actor, ch *ContactChange) error {
 // clientUpdateProhibited, unless the same update removes it, or
 // serverUpdateProhibited, or a pending operation (KindStatusProhibits).
 // Adding a status the contact has, or removing one it has not, is
-// KindPolicy, as is an update that changes nothing (KindMissing).
+// KindPolicy, as is an update that changes nothing (KindMissing). The
+// name and organisation of a contact linked to a domain are registry-locked
+// (checkLockedContactData): a reseller's change of them is KindForbidden.
 func (s *Service) UpdateContact(ctx context.Context, a Actor, id string, ch ContactChange) (*Contact, error) {
 	if ch.empty() {
 		return nil, Errorf(KindMissing, "the update of contact %q changes nothing", id)
@@ -334,6 +336,7 @@ func (s *Service) UpdateContact(ctx context.Context, a Actor, id string, ch Cont
 				return Errorf(KindStatusProhibits, "contact %q has status clientUpdateProhibited; remove it first (in the same update, if you like)", id)
 			}
 		}
+		before := contactClonePostal(c.Postal)
 		if err := applyContactChange(c, &ch); err != nil {
 			return err
 		}
@@ -342,6 +345,9 @@ func (s *Service) UpdateContact(ctx context.Context, a Actor, id string, ch Cont
 		}
 		c.UpdatedAt = s.clock.Now()
 		normalizeContact(c)
+		if err := s.checkLockedContactData(ctx, tx, a, before, c); err != nil {
+			return err
+		}
 		if err := ValidateContact(c); err != nil {
 			return err
 		}
@@ -351,7 +357,7 @@ func (s *Service) UpdateContact(ctx context.Context, a Actor, id string, ch Cont
 		return s.record(ctx, tx, a, ObjectContact, c.ROID, "update", c)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.refused(err)
 	}
 	return c, nil
 }

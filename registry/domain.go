@@ -64,6 +64,20 @@ type NewDomain struct {
 	NS         []string
 	AuthInfo   string
 	DS         []DSData
+	// Model is the management model asked for; "" for the one that
+	// follows from Consent, Holder or the reseller's default (model.go).
+	Model Model
+	// Consent is the registrant's consent to reseller management, from
+	// the reseller's order flow; At zero for now.
+	Consent *Consent
+	// Holder is the holder's identity number, by which a
+	// registrant-managed domain's customer account is found or opened;
+	// HolderEmail, when set, is the e-mail address of an account opened.
+	Holder      *Identity
+	HolderEmail string
+	// Account is the customer number of the account that is to hold the
+	// domain: the operator's create of a registrant-managed domain.
+	Account string
 }
 
 // DomainChange is what a domain update removes, adds and changes. Removals
@@ -94,13 +108,33 @@ type DomainView struct {
 	// data that is public anyway, in the DNS or in the registration data
 	// service. Registrant, contacts, the creating and updating resellers,
 	// the transfer date and subordinate hosts need Full; AuthInfo is set
-	// for the sponsor alone.
+	// only for those the authorisation policy lets set it
+	// (ActionUpdateAuthInfo: the reseller of record of a reseller-managed
+	// domain, the operator).
 	Domain *Domain
-	// Full: the sponsor, the operator, or a reseller that gave the
-	// domain's (or its registrant's) authorisation information.
+	// Full: those the policy shows all the domain's data (ActionInfoFull:
+	// the reseller of record, every role holder, the operator), or a
+	// reseller that gave the domain's (or its registrant's) authorisation
+	// information.
 	Full bool
 	// Sponsor: the caller sponsors the domain (or is the operator).
 	Sponsor bool
+	// Model is the domain's management model ("" read as ModelReseller).
+	Model Model
+	// ResellerOfRecord is the sponsor of a reseller-managed domain (public,
+	// as the sponsor is); "" for a registrant-managed one.
+	ResellerOfRecord string
+	// Roles are the roles the caller holds on the domain (RolesOf).
+	Roles []Role
+	// Account is the customer account holding a registrant-managed
+	// domain, shown to those the policy entitles to full data (role
+	// holders, the operator), not to a reseller that sees full data only
+	// by giving the authorisation information.
+	Account string
+	// Consent is the registrant's consent to reseller management, shown to
+	// those who may set the authorisation information (the reseller of
+	// record, the operator).
+	Consent *Consent
 	// Statuses are the EPP statuses (DomainStatuses), RGP the RFC 3915
 	// ones (RGPStatuses).
 	Statuses []string
@@ -285,7 +319,9 @@ func (s *Service) CheckDomains(ctx context.Context, names []string) ([]DomainChe
 	return out, nil
 }
 
-// DomainInfo returns a domain as a reseller may see it (see DomainView).
+// DomainInfo returns a domain as a reseller may see it (see DomainView),
+// as the authorisation policy decides (ActionInfoFull for all its data,
+// ActionUpdateAuthInfo for its authorisation information).
 // authInfo, when given, must be the domain's, or its registrant's with
 // authROID the registrant's ROID (KindAuthInfo otherwise, even for the
 // sponsor). hosts asks for the subordinate hosts. A transfer still pending
@@ -295,7 +331,11 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 	if err != nil {
 		return nil, err
 	}
-	var v DomainView
+	var (
+		v DomainView
+		// publicOnly is set when the caller is shown public data only.
+		publicOnly *Refusal
+	)
 	err = s.store.Tx(ctx, func(tx Tx) error {
 		v = DomainView{}
 		d, err := tx.Domain(ctx, n)
@@ -315,8 +355,15 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 				return err
 			}
 		}
+		subj, err := domainSubject(ctx, tx, d)
+		if err != nil {
+			return err
+		}
 		v.Sponsor = mayChange(a, d)
-		v.Full = v.Sponsor
+		v.Model, v.Roles = subj.Model, RolesOf(a.ClID, subj)
+		entitled := decide(a, ActionInfoFull, subj)
+		showAuth := decide(a, ActionUpdateAuthInfo, subj).Allow
+		v.Full = entitled.Allow
 		if authInfo != "" || authROID != "" {
 			ok, err := s.authMatches(ctx, tx, domainTransferable(d), TransferCommand{AuthInfo: authInfo, AuthROID: authROID})
 			if err != nil {
@@ -326,6 +373,20 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 				return Errorf(KindAuthInfo, "the authorisation information does not match domain %s", n)
 			}
 			v.Full = true
+		}
+		publicOnly = nil
+		if !v.Full {
+			publicOnly = &Refusal{Action: ActionInfoFull, Decision: entitled}
+		}
+		if subj.Model == ModelReseller {
+			v.ResellerOfRecord = subj.ResellerOfRecord
+		}
+		if entitled.Allow && subj.Model == ModelRegistrant {
+			v.Account = d.AccountNumber
+		}
+		if showAuth && d.Consent != nil {
+			c := *d.Consent
+			v.Consent = &c
 		}
 		v.Statuses = s.DomainStatuses(ctx, tx, d, now)
 		v.RGP = s.RGPStatuses(d, now)
@@ -337,8 +398,8 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 		switch {
 		case !v.Full:
 			d = &Domain{ROID: d.ROID, Name: d.Name, SponsorClID: d.SponsorClID, NS: d.NS, DS: d.DS,
-				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, ExpiresAt: d.ExpiresAt}
-		case !v.Sponsor:
+				CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, ExpiresAt: d.ExpiresAt, Model: d.Model}
+		case !showAuth:
 			d.AuthInfo = ""
 		}
 		v.Domain = d
@@ -347,13 +408,24 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 	if err != nil {
 		return nil, err
 	}
+	// Public data instead of full data is the policy's refusal of
+	// ActionInfoFull, and counted as one.
+	if publicOnly != nil {
+		s.countRefusal(publicOnly)
+	}
 	return &v, nil
 }
 
-// CreateDomain registers a domain sponsored by the acting reseller.
+// CreateDomain registers a domain sponsored by the acting reseller, or by
+// the registry for a registrant-managed domain; its management model is
+// settled as model.go describes. The operator creates registrant-managed
+// domains for a customer account (nd.Account).
 func (s *Service) CreateDomain(ctx context.Context, a Actor, nd NewDomain) (*Domain, error) {
-	if a.ClID == "" {
+	if a.ClID == "" && !isOperator(a) {
 		return nil, Errorf(KindForbidden, "domains are created by a reseller, which sponsors them")
+	}
+	if err := s.checkNewDomainModel(a, &nd); err != nil {
+		return nil, err
 	}
 	name, t, err := s.registrableName(nd.Name)
 	if err != nil {
@@ -416,6 +488,9 @@ func (s *Service) CreateDomain(ctx context.Context, a Actor, nd NewDomain) (*Dom
 			AuthInfo: nd.AuthInfo, DS: ds,
 			CreatedAt: now, ExpiresAt: addYears(now, years),
 			Grace: []Grace{{Kind: GraceAddPeriod, Until: now.Add(t.AddGrace.D()), Years: years}},
+		}
+		if err := s.applyCreateModel(ctx, tx, a, &nd, d); err != nil {
+			return err
 		}
 		d.NextEventAt = s.nextEvent(d)
 		if err := tx.CreateDomain(ctx, d, s.cfg.ROIDSuffix); err != nil {
@@ -499,8 +574,8 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 		if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
 			return err
 		}
-		if !mayChange(a, d) {
-			return forbidden(d)
+		if err := s.authorizeDomain(ctx, tx, a, d, domainChangeActions(&c)...); err != nil {
+			return err
 		}
 		if inRedemption(d) {
 			return Errorf(KindStatusProhibits, "domain %s is pending deletion; restore it first", n)
@@ -545,7 +620,7 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 		return s.record(ctx, tx, a, ObjectDomain, d.ROID, "update", d)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.refused(err)
 	}
 	return d, nil
 }
@@ -653,8 +728,8 @@ func (s *Service) DeleteDomain(ctx context.Context, a Actor, name string) (purge
 		if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
 			return err
 		}
-		if !mayChange(a, d) {
-			return forbidden(d)
+		if err := s.authorizeDomain(ctx, tx, a, d, ActionDelete); err != nil {
+			return err
 		}
 		switch {
 		case inRedemption(d):
@@ -693,7 +768,7 @@ func (s *Service) DeleteDomain(ctx context.Context, a Actor, name string) (purge
 		}
 		return s.record(ctx, tx, a, ObjectDomain, d.ROID, "delete", d)
 	})
-	return purged, err
+	return purged, s.refused(err)
 }
 
 // prohibition names the status of statuses that prohibits op.
@@ -737,8 +812,8 @@ func (s *Service) RenewDomain(ctx context.Context, a Actor, name string, curExp 
 		if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
 			return err
 		}
-		if !mayChange(a, d) {
-			return forbidden(d)
+		if err := s.authorizeDomain(ctx, tx, a, d, ActionRenew); err != nil {
+			return err
 		}
 		switch {
 		case inRedemption(d):
@@ -773,7 +848,7 @@ func (s *Service) RenewDomain(ctx context.Context, a Actor, name string, curExp 
 		return s.record(ctx, tx, a, ObjectDomain, d.ROID, "renew", d)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.refused(err)
 	}
 	return d, nil
 }
@@ -801,8 +876,8 @@ func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, repor
 		if d, err = s.lockDomain(ctx, tx, n); err != nil {
 			return err
 		}
-		if !mayChange(a, d) {
-			return forbidden(d)
+		if err := s.authorizeDomain(ctx, tx, a, d, ActionRestore); err != nil {
+			return err
 		}
 		if !inRedemption(d) {
 			return Errorf(KindStatusProhibits, "domain %s is not in its redemption period, so there is nothing to restore", n)
@@ -831,7 +906,7 @@ func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, repor
 		return s.enqueuePoll(ctx, tx, d.SponsorClID, msg, "", nil)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.refused(err)
 	}
 	return d, nil
 }

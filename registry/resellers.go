@@ -22,10 +22,13 @@ type resellerState struct {
 	AllowedNets []string       `json:"allowedNets,omitempty"`
 	MaxSessions int            `json:"maxSessions,omitempty"`
 	Certs       []string       `json:"certs,omitempty"`
+	// DefaultModel is left out while it is "", the registry's default.
+	DefaultModel Model `json:"defaultModel,omitempty"`
 }
 
 func stateOf(r *Reseller, certs []ResellerCert) resellerState {
-	st := resellerState{ClID: r.ClID, Name: r.Name, Email: r.Email, Status: r.Status, MaxSessions: r.MaxSessions}
+	st := resellerState{ClID: r.ClID, Name: r.Name, Email: r.Email, Status: r.Status, MaxSessions: r.MaxSessions,
+		DefaultModel: r.DefaultModel}
 	for _, p := range r.AllowedNets {
 		st.AllowedNets = append(st.AllowedNets, p.String())
 	}
@@ -49,10 +52,20 @@ type NewReseller struct {
 	MaxSessions int
 }
 
-// CreateReseller creates an active reseller with the given password.
+// errRegistryLogin refuses what would let the registry's own entry log in.
+var errRegistryLogin = Errorf(KindStatusProhibits, "the registry's own reseller entry cannot log in")
+
+// isRegistry reports whether clID is the registry's own entry.
+func isRegistry(clID string) bool { return clID == RegistryClID }
+
+// CreateReseller creates an active reseller with the given password. The
+// registry's own client identifier, in any case, is taken (KindExists).
 func (s *Service) CreateReseller(ctx context.Context, a Actor, n NewReseller) (*Reseller, error) {
 	if !ValidClID(n.ClID) {
 		return nil, Errorf(KindInvalid, "client identifier %q must be 3 to 16 letters, digits, '.', '_' or '-', starting with a letter or digit", n.ClID)
+	}
+	if strings.EqualFold(n.ClID, RegistryClID) {
+		return nil, Errorf(KindExists, "client identifier %q is taken: the registry's own entry, sponsor of registrant-managed domains, has it", n.ClID)
 	}
 	if strings.TrimSpace(n.Name) == "" {
 		return nil, Errorf(KindInvalid, "reseller name must not be empty")
@@ -101,7 +114,7 @@ func (s *Service) Reseller(ctx context.Context, clID string) (*Reseller, []Resel
 	return r, certs, err
 }
 
-// Resellers lists all resellers.
+// Resellers lists all resellers, without the registry's own entry.
 func (s *Service) Resellers(ctx context.Context) ([]Reseller, error) {
 	var out []Reseller
 	err := s.store.Tx(ctx, func(tx Tx) error {
@@ -139,8 +152,12 @@ func (s *Service) updateReseller(ctx context.Context, a Actor, clID, action stri
 	return r, nil
 }
 
-// SetResellerPassword replaces a reseller's EPP password.
+// SetResellerPassword replaces a reseller's EPP password. The registry's
+// own entry takes none (KindStatusProhibits).
 func (s *Service) SetResellerPassword(ctx context.Context, a Actor, clID, pw string) error {
+	if isRegistry(clID) {
+		return errRegistryLogin
+	}
 	if err := ValidatePassword(pw); err != nil {
 		return err
 	}
@@ -157,10 +174,13 @@ func (s *Service) SetResellerPassword(ctx context.Context, a Actor, clID, pw str
 
 // SetResellerStatus suspends or resumes a reseller. Setting the status it
 // already has is KindStatusProhibits, so the operator learns nothing
-// changed.
+// changed; so is resuming the registry's own entry.
 func (s *Service) SetResellerStatus(ctx context.Context, a Actor, clID string, st ResellerStatus) error {
 	if st != ResellerActive && st != ResellerSuspended {
 		return Errorf(KindInvalid, "unknown reseller status %q", st)
+	}
+	if isRegistry(clID) && st == ResellerActive {
+		return errRegistryLogin
 	}
 	action := map[ResellerStatus]string{ResellerActive: "resume", ResellerSuspended: "suspend"}[st]
 	_, err := s.updateReseller(ctx, a, clID, action, func(_ Tx, r *Reseller) error {
@@ -212,8 +232,12 @@ func CertByFingerprint(cert *x509.Certificate, note string) ResellerCert {
 	}
 }
 
-// AddResellerCert registers a client certificate to a reseller.
+// AddResellerCert registers a client certificate to a reseller. The
+// registry's own entry takes none (KindStatusProhibits).
 func (s *Service) AddResellerCert(ctx context.Context, a Actor, clID string, c ResellerCert) (*ResellerCert, error) {
+	if isRegistry(clID) {
+		return nil, errRegistryLogin
+	}
 	switch c.Match {
 	case MatchFingerprint:
 		fp := strings.ToLower(strings.ReplaceAll(c.Fingerprint, ":", ""))
@@ -243,6 +267,33 @@ func (s *Service) AddResellerCert(ctx context.Context, a Actor, clID string, c R
 func (s *Service) RemoveResellerCert(ctx context.Context, a Actor, clID string, certID int64) error {
 	_, err := s.updateReseller(ctx, a, clID, "cert-remove", func(tx Tx, r *Reseller) error {
 		return tx.RemoveResellerCert(ctx, r.ID, certID)
+	})
+	return err
+}
+
+// SetResellerDefaultModel sets the management model of the domains a
+// reseller creates without saying which: ModelReseller, ModelRegistrant, or
+// "" for the registry's default. Setting the model it already has is
+// KindStatusProhibits, as is any model for the registry's own entry, which
+// creates no domains.
+func (s *Service) SetResellerDefaultModel(ctx context.Context, a Actor, clID string, m Model) error {
+	switch m {
+	case "", ModelReseller, ModelRegistrant:
+	default:
+		return Errorf(KindInvalid, "unknown management model %q: %q, %q or none (the registry's default)", m, ModelReseller, ModelRegistrant)
+	}
+	if isRegistry(clID) {
+		return Errorf(KindStatusProhibits, "the registry's own reseller entry creates no domains: it has no default model")
+	}
+	_, err := s.updateReseller(ctx, a, clID, "default-model", func(_ Tx, r *Reseller) error {
+		if r.DefaultModel == m {
+			if m == "" {
+				return Errorf(KindStatusProhibits, "reseller %q already has the registry's default model", clID)
+			}
+			return Errorf(KindStatusProhibits, "reseller %q already has default model %s", clID, m)
+		}
+		r.DefaultModel = m
+		return nil
 	})
 	return err
 }

@@ -32,6 +32,11 @@ type Config struct {
 	// ROIDSuffix ends every repository object identifier (default
 	// "EPPD").
 	ROIDSuffix string
+	// OnRefusal, when set, is called for every refusal the authorisation
+	// policy (Authorize) gives through the service, with the action and
+	// the decision's code (AuthzNotResellerOfRecord, ...): the hook for
+	// metrics. It must be safe for concurrent use and must not block.
+	OnRefusal func(action, code string)
 }
 
 // Service is the registry's business layer. Every channel (EPP, the

@@ -25,6 +25,7 @@ type Store interface {
 type Tx interface {
 	ObjectTx
 	AccountTx
+	LedgerTx
 
 	// CreateReseller inserts r and sets its ID, CreatedAt and UpdatedAt.
 	CreateReseller(ctx context.Context, r *Reseller) error

@@ -86,6 +86,10 @@ type TransferCommand struct {
 //     KindNotPendingTransfer when no transfer was ever requested.
 //   - approve, reject: by the sponsor (KindForbidden);
 //     KindNotPendingTransfer when none is pending.
+//
+// On a registrant-managed domain a request is KindStatusProhibits (it is
+// not transferred between resellers), and the authorisation policy
+// (Authorize, ActionTransfer) refuses every reseller an approve or reject.
 //   - cancel: by the requester (KindForbidden); KindNotPendingTransfer.
 func (s *Service) TransferDomain(ctx context.Context, a Actor, name string, c TransferCommand) (*Domain, error) {
 	if err := checkTransferCommand(a, c); err != nil {
@@ -105,10 +109,22 @@ func (s *Service) TransferDomain(ctx context.Context, a Actor, name string, c Tr
 		obj := domainTransferable(d)
 		switch c.Op {
 		case TransferOpRequest:
+			if DomainModel(d) == ModelRegistrant {
+				err = Errorf(KindStatusProhibits, "domain %s is registrant-managed and is not transferred between resellers; "+
+					"a reseller takes it over when the registrant consents to reseller management", d.Name)
+				break
+			}
 			err = s.requestDomainTransfer(ctx, tx, a, d, c, now)
 		case TransferOpQuery:
 			err = s.authorizeTransferQuery(ctx, tx, a, obj, c)
 		case TransferOpApprove, TransferOpReject:
+			// The losing side answers: the policy's transfer action (the
+			// reseller of record; on a registrant-managed domain no
+			// reseller).
+			legacy := fmt.Sprintf("only the sponsor of domain %s may %s its transfer", d.Name, c.Op)
+			if err = s.authorizeDomainAs(ctx, tx, a, d, legacy, ActionTransfer); err != nil {
+				break
+			}
 			if err = authorizeTransferAnswer(a, obj, c.Op); err == nil {
 				err = s.completeDomainTransfer(ctx, tx, a, d, answerStatus(c.Op), now, "transfer-"+c.Op)
 			}
@@ -121,7 +137,7 @@ func (s *Service) TransferDomain(ctx context.Context, a Actor, name string, c Tr
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.refused(err)
 	}
 	return out, nil
 }

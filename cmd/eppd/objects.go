@@ -31,5 +31,8 @@ func newObjectCmd(objectType, idName, short string) *cobra.Command {
 			})
 		},
 	})
+	if objectType == registry.ObjectDomain {
+		cmd.AddCommand(newDomainCreateCmd(), newDomainSetModelCmd())
+	}
 	return cmd
 }

@@ -41,6 +41,7 @@ could see them.`,
 		newResellerStatusCmd("resume", "Let a suspended reseller log in again", registry.ResellerActive),
 		newResellerAccessCmd(),
 		newResellerHistoryCmd(),
+		newResellerModelCmd(),
 	)
 	return cmd
 }
@@ -275,6 +276,7 @@ func newResellerShowCmd() *cobra.Command {
 					{"status", string(r.Status)},
 					{"max sessions", maxSessions},
 					{"allowed nets", formatNets(r.AllowedNets)},
+					{"new domains", describeModel(r.DefaultModel)},
 					{"created", formatTime(r.CreatedAt)},
 					{"updated", formatTime(r.UpdatedAt)},
 					{"certificates", strconv.Itoa(len(certs))},
@@ -638,4 +640,50 @@ func printHistory(out io.Writer, hs []registry.HistoryEntry) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", formatTime(h.At), h.Action, actor, h.State)
 	}
 	return w.Flush()
+}
+
+// newResellerModelCmd sets the management model of the domains a reseller
+// creates without naming one.
+func newResellerModelCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "model CLID registrant|reseller|default",
+		Short: "Set the management model of the domains a reseller creates without naming one",
+		Long: `Set the management model of the domains a reseller creates over EPP without
+naming one in the reseller extension: "reseller" (reseller-managed, with the
+registrant's consent recorded), "registrant" (registrant-managed, held by the
+registrant's customer account), or "default" for the registry's default
+(reseller-managed).`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			clID := args[0]
+			var m registry.Model
+			switch v := strings.ToLower(strings.TrimSpace(args[1])); v {
+			case "default":
+			case string(registry.ModelRegistrant), string(registry.ModelReseller):
+				m = registry.Model(v)
+			default:
+				return fmt.Errorf("management model %q: want registrant, reseller or default", args[1])
+			}
+			return withService(cmd, func(ctx context.Context, svc *registry.Service) error {
+				if err := svc.SetResellerDefaultModel(ctx, registry.Operator, clID, m); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "reseller %q: the domains it creates without naming a model are %s\n",
+					clID, describeModel(m))
+				return nil
+			})
+		},
+	}
+}
+
+// describeModel says what domains a default model gives.
+func describeModel(m registry.Model) string {
+	switch m {
+	case registry.ModelRegistrant:
+		return "registrant-managed"
+	case registry.ModelReseller:
+		return "reseller-managed"
+	default:
+		return "reseller-managed (the registry's default)"
+	}
 }

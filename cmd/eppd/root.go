@@ -69,7 +69,7 @@ postgres:// URL.`,
 		return fmt.Errorf("%w (see %q)", err, c.CommandPath()+" --help")
 	})
 
-	root.AddCommand(newMigrateCmd(), newResellerCmd(),
+	root.AddCommand(newMigrateCmd(), newResellerCmd(), newAccountCmd(),
 		newObjectCmd(registry.ObjectDomain, "NAME", "Look at domains"),
 		newObjectCmd(registry.ObjectContact, "ID", "Look at contacts"),
 		newObjectCmd(registry.ObjectHost, "NAME", "Look at hosts"),

@@ -174,10 +174,15 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 			svcCfg.ClientCAs = clientCAs
 		}
 	}
+	refusals := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "eppd_authz_refusals_total",
+		Help: "Actions the authorisation policy refused, by action and reason code (registry/AUTHORIZATION.md).",
+	}, []string{"action", "reason"})
+	svcCfg.OnRefusal = func(action, code string) { refusals.WithLabelValues(action, code).Inc() }
 	svc := registry.NewService(store, registry.SystemClock{}, svcCfg)
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), refusals)
 	srv, err := epp.NewServer(epp.Config{
 		TLS:                    &tls.Config{Certificates: []tls.Certificate{serverCert}},
 		ServerID:               o.serverID,

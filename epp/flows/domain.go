@@ -11,8 +11,8 @@ import (
 )
 
 // registerDomain routes the domain commands (RFC 5731) but transfer, with
-// the DNSSEC (RFC 5910, secDNS-1.1) and grace period (RFC 3915, rgp-1.0)
-// extensions.
+// the DNSSEC (RFC 5910, secDNS-1.1), grace period (RFC 3915, rgp-1.0) and
+// reseller model (reseller-1.0) extensions.
 func (f *Flows) registerDomain(m *epp.Mux) {
 	m.Handle("check", epp.NSDomain, epp.HandlerFunc(f.domainCheck))
 	m.Handle("info", epp.NSDomain, epp.HandlerFunc(f.domainInfo))
@@ -22,6 +22,7 @@ func (f *Flows) registerDomain(m *epp.Mux) {
 	m.Handle("renew", epp.NSDomain, epp.HandlerFunc(f.domainRenew))
 	m.AnnounceExtension(epp.NSSecDNS)
 	m.AnnounceExtension(epp.NSRGP)
+	m.AnnounceExtension(epp.NSReseller)
 }
 
 // domainCheck answers <domain:check>: whether each name could be
@@ -75,7 +76,11 @@ func (f *Flows) domainCheck(ctx context.Context, _ *epp.Session, cmd *epp.Comman
 // authInfo. The hosts attribute selects the name servers ("del"), the
 // subordinate hosts ("sub"), both ("all", the default) or neither
 // ("none"). <rgp:infData> and <secDNS:infData> are added when they have
-// content and the client selected the extension at login.
+// content and the client selected the extension at login; <rsl:infData>
+// (resellerInfData) whenever the client selected the reseller extension.
+// What is full data, and who sees the authInfo, is the registry's
+// authorisation policy: the reseller of record and every role holder see
+// everything, the authInfo only those who may set it.
 //
 // Result codes: 1000; 2001 (a malformed command); 2005 (an invalid name or
 // hosts value); 2102 (<domain:ext> authInfo); 2103 (an extension); 2202
@@ -116,6 +121,9 @@ func (f *Flows) domainInfo(ctx context.Context, s *epp.Session, cmd *epp.Command
 	}
 	if selected(s, epp.NSSecDNS) && len(v.Domain.DS) > 0 {
 		r.Extension = append(r.Extension, secDNSInfData(v.Domain.DS))
+	}
+	if selected(s, epp.NSReseller) {
+		r.Extension = append(r.Extension, resellerInfData(v))
 	}
 	return r
 }
@@ -168,24 +176,30 @@ func domainInfData(v *registry.DomainView, hosts string) *etree.Element {
 }
 
 // domainCreate answers <domain:create>, with an optional <secDNS:create>
-// of DS records. The registry requires a registrant and authInfo; name
-// servers are host objects that must exist (and, inside the registry, have
-// glue). The period defaults to the TLD's minimum (one year).
+// of DS records and an optional <rsl:create> choosing the management
+// model (domain_model.go; the rules are registry/model.go's). The registry
+// requires a registrant and authInfo; name servers are host objects that
+// must exist (and, inside the registry, have glue). The period defaults to
+// the TLD's minimum (one year).
 //
 // Result codes: 1000; 2001 (a malformed command, a period outside 1-99);
-// 2003 (no registrant, an empty authInfo, a contact without type); 2004
-// (a period outside the TLD's; a DS key tag or number out of range); 2005
-// (an invalid domain or host name, contact type, DS digest); 2102 (host
-// attributes, <domain:ext> authInfo, key data, maxSigLife); 2103 (an
-// extension that does not apply); 2302 (the name is registered); 2303 (a
-// contact or host does not exist); 2306 (a name the registry does not
-// register: not under its TLDs, reserved, label length; a period in
-// months that are not whole years; an authInfo of other than 6 to 64
-// characters or with a roid; duplicates; a DS algorithm or digest type the
-// registry does not accept; too many DS records; a glueless internal
-// host).
+// 2003 (no registrant, an empty authInfo, a contact without type; the
+// reseller model without consent evidence, the registrant model without
+// the holder's identity number); 2004 (a period outside the TLD's; a DS
+// key tag or number out of range; a consent date in the future); 2005 (an
+// invalid domain or host name, contact type, DS digest, model, identity
+// number, e-mail address or date); 2102 (host attributes, <domain:ext>
+// authInfo, key data, maxSigLife); 2103 (an extension that does not
+// apply); 2201 (for the registrant model, a registrant contact the reseller
+// does not sponsor); 2302 (the name is registered); 2303 (a contact or host
+// does not exist); 2306 (a name the registry does not register: not under
+// its TLDs, reserved, label length; a period in months that are not whole
+// years; an authInfo of other than 6 to 64 characters or with a roid;
+// duplicates; a DS algorithm or digest type the registry does not accept;
+// too many DS records; a glueless internal host; consent with the
+// registrant model or a holder with the reseller model).
 func (f *Flows) domainCreate(ctx context.Context, s *epp.Session, cmd *epp.Command) *epp.Response {
-	exts, bad := domainExtensions(cmd, epp.NSSecDNS, "create")
+	exts, bad := domainExtensions(cmd, epp.NSSecDNS, "create", epp.NSReseller, "create")
 	if bad != nil {
 		return bad
 	}
@@ -229,6 +243,11 @@ func (f *Flows) domainCreate(ctx context.Context, s *epp.Session, cmd *epp.Comma
 	nd.AuthInfo = pw
 	if exts[0] != nil {
 		if nd.DS, bad = secDNSDsOrKey(exts[0]); bad != nil {
+			return bad
+		}
+	}
+	if exts[1] != nil {
+		if bad := modelCreate(exts[1], &nd); bad != nil {
 			return bad
 		}
 	}

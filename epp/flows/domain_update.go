@@ -13,7 +13,8 @@ import (
 // statuses added and removed (removals first), the registrant and authInfo
 // changed, and with <secDNS:update> DS records removed (all, or some) and
 // added. Status texts (the element's content and lang) are accepted but
-// not kept. With <rgp:update> it is a restore instead (domainRestore).
+// not kept. With <rgp:update> it is a restore instead (domainRestore), with
+// <rsl:update> a change of management model (domainModelUpdate).
 //
 // Result codes: 1000; 2001 (a malformed command); 2003 (nothing to
 // change; a contact without type); 2004 (a DS key tag or number out of
@@ -28,7 +29,7 @@ import (
 // with a roid; a DS algorithm or digest type the registry does not accept;
 // too many DS records; a glueless internal host).
 func (f *Flows) domainUpdate(ctx context.Context, s *epp.Session, cmd *epp.Command) *epp.Response {
-	exts, bad := domainExtensions(cmd, epp.NSSecDNS, "update", epp.NSRGP, "update")
+	exts, bad := domainExtensions(cmd, epp.NSSecDNS, "update", epp.NSRGP, "update", epp.NSReseller, "update")
 	if bad != nil {
 		return bad
 	}
@@ -43,6 +44,9 @@ func (f *Flows) domainUpdate(ctx context.Context, s *epp.Session, cmd *epp.Comma
 	name, bad := domainLabel(parts[0][0])
 	if bad != nil {
 		return bad
+	}
+	if exts[2] != nil {
+		return f.domainModelUpdate(ctx, s, cmd, name, parts, exts)
 	}
 	if exts[1] != nil {
 		return f.domainRestore(ctx, s, cmd, name, parts, exts)

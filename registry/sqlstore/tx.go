@@ -129,16 +129,18 @@ func (t *tx) savepoint(ctx context.Context, fn func() error) error {
 	return err
 }
 
-const resellerColumns = `id, clid, name, email, status, password_hash, allowed_nets, max_sessions, created_at, updated_at`
+const resellerColumns = `id, clid, name, email, status, password_hash, allowed_nets, max_sessions, default_model,
+	created_at, updated_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanReseller(row rowScanner, r *registry.Reseller) error {
-	var status string
+	var status, model string
 	var maxSessions int64
 	err := row.Scan(&r.ID, &r.ClID, &r.Name, &r.Email, &status, &r.PasswordHash,
-		netsCol{&r.AllowedNets}, &maxSessions, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+		netsCol{&r.AllowedNets}, &maxSessions, &model, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
 	r.Status = registry.ResellerStatus(status)
+	r.DefaultModel = registry.Model(model)
 	r.MaxSessions = int(maxSessions)
 	return err
 }
@@ -148,11 +150,12 @@ func (t *tx) CreateReseller(ctx context.Context, r *registry.Reseller) error {
 	var id int64
 	err := t.savepoint(ctx, func() error {
 		return t.tx.QueryRowContext(ctx, `
-			INSERT INTO resellers (clid, name, email, status, password_hash, allowed_nets, max_sessions, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+			INSERT INTO resellers (clid, name, email, status, password_hash, allowed_nets, max_sessions,
+			                       default_model, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 			RETURNING id`,
 			r.ClID, r.Name, r.Email, string(r.Status), r.PasswordHash, netsArg(r.AllowedNets),
-			int64(r.MaxSessions), t.timeArg(now),
+			int64(r.MaxSessions), string(r.DefaultModel), t.timeArg(now),
 		).Scan(&id)
 	})
 	if err != nil {
@@ -190,8 +193,12 @@ func (t *tx) reseller(ctx context.Context, clID string, lock bool) (*registry.Re
 	return &r, nil
 }
 
+// Resellers leaves out the registry's own entry (registry.RegistryClID):
+// it sponsors registrant-managed domains but is no reseller, and cannot log
+// in. Reseller and LockReseller find it.
 func (t *tx) Resellers(ctx context.Context) ([]registry.Reseller, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+resellerColumns+` FROM resellers ORDER BY clid`)
+	rows, err := t.tx.QueryContext(ctx,
+		`SELECT `+resellerColumns+` FROM resellers WHERE clid <> $1 ORDER BY clid`, registry.RegistryClID)
 	if err != nil {
 		return nil, fmt.Errorf("list resellers: %w", err)
 	}
@@ -215,10 +222,10 @@ func (t *tx) UpdateReseller(ctx context.Context, r *registry.Reseller) error {
 	res, err := t.tx.ExecContext(ctx, `
 		UPDATE resellers
 		SET name = $2, email = $3, status = $4, password_hash = $5, allowed_nets = $6,
-		    max_sessions = $7, updated_at = $8
+		    max_sessions = $7, default_model = $8, updated_at = $9
 		WHERE id = $1`,
 		r.ID, r.Name, r.Email, string(r.Status), r.PasswordHash, netsArg(r.AllowedNets),
-		int64(r.MaxSessions), t.timeArg(now))
+		int64(r.MaxSessions), string(r.DefaultModel), t.timeArg(now))
 	if err != nil {
 		return fmt.Errorf("update reseller %q: %w", r.ClID, err)
 	}

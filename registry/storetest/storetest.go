@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) registry.Store) {
 		{"LockReseller", testLockReseller},
 	}
 	tests = append(tests, objectTests...)
+	tests = append(tests, accountTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))
