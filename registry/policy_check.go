@@ -186,16 +186,12 @@ func domainChangeActions(c *DomainChange) []Action {
 // registry-locked data: the postal name or organisation (of any postal
 // type) of a contact that is the registrant of a domain. before and after
 // are the contact before and after the change, both normalised.
-//
-// The store cannot yet tell whether a contact is some domain's registrant
-// (it answers only ContactLinked: linked in any role), so the lock errs on
-// the safe side and covers every linked contact.
 func (s *Service) checkLockedContactData(ctx context.Context, tx Tx, a Actor, before []PostalInfo, after *Contact) error {
 	if !postalNamesChanged(before, after.Postal) {
 		return nil
 	}
-	linked, err := tx.ContactLinked(ctx, after.ID)
-	if err != nil || !linked {
+	holder, err := tx.ContactIsRegistrant(ctx, after.ID)
+	if err != nil || !holder {
 		return err
 	}
 	const action = ActionUpdateLockedContactData
@@ -207,7 +203,7 @@ func (s *Service) checkLockedContactData(ctx context.Context, tx Tx, a Actor, be
 	}
 	return &Error{
 		Kind: KindForbidden,
-		Reason: fmt.Sprintf("contact %q is linked to a domain: its name and organisation are registry-locked and change "+
+		Reason: fmt.Sprintf("contact %q is a domain's registrant: its name and organisation are registry-locked and change "+
 			"only through the registry, by a change of holder", after.ID),
 		Err: &Refusal{Action: action, Decision: dec},
 	}

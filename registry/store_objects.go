@@ -29,6 +29,9 @@ type ObjectTx interface {
 	DeleteContact(ctx context.Context, id string) error
 	// ContactLinked reports whether any domain refers to the contact.
 	ContactLinked(ctx context.Context, id string) (bool, error)
+	// ContactIsRegistrant reports whether the contact is the registrant
+	// of any domain.
+	ContactIsRegistrant(ctx context.Context, id string) (bool, error)
 
 	CreateHost(ctx context.Context, h *Host, roidSuffix string) error
 	Host(ctx context.Context, name string) (*Host, error)

@@ -517,7 +517,11 @@ func TestCommandTree(t *testing.T) {
 		{"reseller", "create"}, {"reseller", "list"}, {"reseller", "show"}, {"reseller", "passwd"},
 		{"reseller", "cert", "add"}, {"reseller", "cert", "remove"}, {"reseller", "cert", "list"},
 		{"reseller", "cert", "issue"}, {"reseller", "suspend"}, {"reseller", "resume"},
-		{"reseller", "access"}, {"reseller", "history"},
+		{"reseller", "access"}, {"reseller", "history"}, {"reseller", "model"},
+		{"account", "create"}, {"account", "list"}, {"account", "show"}, {"account", "close"},
+		{"account", "history"}, {"account", "consent-token"},
+		{"domain", "create"}, {"domain", "set-model"}, {"domain", "history"},
+		{"contact", "history"}, {"host", "history"}, {"process"}, {"serve"},
 	} {
 		cmd, rest, err := root.Find(path)
 		require.NoError(t, err, path)

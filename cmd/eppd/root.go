@@ -70,7 +70,7 @@ postgres:// URL.`,
 	})
 
 	root.AddCommand(newMigrateCmd(), newResellerCmd(), newAccountCmd(),
-		newObjectCmd(registry.ObjectDomain, "NAME", "Look at domains"),
+		newObjectCmd(registry.ObjectDomain, "NAME", "Manage domains: create for a customer account, change the management model, history"),
 		newObjectCmd(registry.ObjectContact, "ID", "Look at contacts"),
 		newObjectCmd(registry.ObjectHost, "NAME", "Look at hosts"),
 		newProcessCmd())

@@ -540,9 +540,9 @@ func TestAuthorizationOperator(t *testing.T) {
 }
 
 // TestContactLockedData: a reseller cannot change the name or organisation
-// of a contact linked to a domain (2201, counted); it may change the rest,
-// and the name of a contact linked to nothing; the operator may change
-// the name.
+// of a contact that is a domain's registrant (2201, counted); it may change
+// the rest, and the name of a contact linked to nothing or only in another
+// role; the operator may change the name.
 func TestContactLockedData(t *testing.T) {
 	domainStores(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
@@ -571,6 +571,17 @@ func TestContactLockedData(t *testing.T) {
 		domainDo(t, c, 1000, upd("mx-reg-acme", name("Holder mx-reg-acme")))
 		domainDo(t, c, 1000, upd("mx-reg-acme", `<contact:email>new@example.se</contact:email>`))
 		domainDo(t, c, 1000, upd("mx-free", name("Anyone At All")))
+		// A contact in another role on the domain is not locked.
+		domainSeedContact(t, h, "mx-techie", mxRoR)
+		domainTx(t, h, func(ctx context.Context, tx registry.Tx) error {
+			d, err := tx.LockDomain(ctx, "mx-lock.se")
+			if err != nil {
+				return err
+			}
+			d.Contacts = append(d.Contacts, registry.DomainContact{Type: "tech", ID: "mx-techie"})
+			return tx.UpdateDomain(ctx, d)
+		})
+		domainDo(t, c, 1000, upd("mx-techie", name("Tech Renamed")))
 
 		_, err := h.Svc.UpdateContact(ctx, registry.Operator, "mx-reg-acme", registry.ContactChange{
 			Postal: []registry.PostalChange{{Type: "int", Name: new("Renamed By Registry")}},

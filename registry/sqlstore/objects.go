@@ -323,6 +323,19 @@ func (t *tx) deleteUnlinked(ctx context.Context, table, linkTable, linkCol strin
 	return nil
 }
 
+// ContactIsRegistrant reports whether the contact is some domain's
+// registrant; false for a contact that does not exist.
+func (t *tx) ContactIsRegistrant(ctx context.Context, id string) (bool, error) {
+	l, err := t.exists(ctx, `
+		SELECT EXISTS (
+			SELECT 1 FROM domain_contacts dc JOIN contacts c ON c.id = dc.contact_id
+			WHERE c.contact_id = $1 AND dc.type = 'registrant')`, id)
+	if err != nil {
+		return false, fmt.Errorf("registrations of contact %q: %w", id, err)
+	}
+	return l, nil
+}
+
 // ContactLinked reports whether any domain refers to the contact; false
 // for a contact that does not exist.
 func (t *tx) ContactLinked(ctx context.Context, id string) (bool, error) {

@@ -183,6 +183,16 @@ func testDomainUpdate(t *testing.T, s registry.Store) {
 				t.Errorf("ContactLinked(%s) after update = %v, want %v", id, got, want)
 			}
 		}
+		// Only a is a registrant now; reg is the tech contact.
+		for id, want := range map[string]bool{"a": true, "reg": false, "b": false, "nosuch": false} {
+			got, err := tx.ContactIsRegistrant(ctx, id)
+			if err != nil {
+				return err
+			}
+			if got != want {
+				t.Errorf("ContactIsRegistrant(%s) after update = %v, want %v", id, got, want)
+			}
+		}
 		return tx.DeleteContact(ctx, "b")
 	})
 
