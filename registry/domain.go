@@ -255,10 +255,14 @@ func normalizeNS(names []string) ([]string, error) {
 	return out, nil
 }
 
-// checkDomainStatus checks that a reseller may add or remove status st.
-func checkDomainStatus(st string) error {
+// checkDomainStatus checks that actor a may add or remove status st:
+// client statuses anyone the policy lets update statuses, server statuses
+// the operator alone.
+func checkDomainStatus(a Actor, st string) error {
 	switch {
 	case IsClientStatus(ObjectDomain, st):
+		return nil
+	case IsServerStatus(ObjectDomain, st) && isOperator(a):
 		return nil
 	case IsServerStatus(ObjectDomain, st):
 		return Errorf(KindPolicy, "status %s is set by the registry only", st)
@@ -521,7 +525,7 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 		return nil, Errorf(KindMissing, "the update of domain %s changes nothing: give <add>, <rem> or <chg>", n)
 	}
 	for _, st := range slices.Concat(c.AddStatuses, c.RemStatuses) {
-		if err := checkDomainStatus(st); err != nil {
+		if err := checkDomainStatus(a, st); err != nil {
 			return nil, err
 		}
 	}
@@ -580,10 +584,10 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 		if inRedemption(d) {
 			return Errorf(KindStatusProhibits, "domain %s is pending deletion; restore it first", n)
 		}
-		if HasStatus(d.Statuses, StatusServerUpdateProhibited) {
+		if HasStatus(d.Statuses, StatusServerUpdateProhibited) && !isOperator(a) {
 			return Errorf(KindStatusProhibits, "domain %s has status serverUpdateProhibited", n)
 		}
-		if HasStatus(d.Statuses, StatusClientUpdateProhibited) && !slices.Contains(c.RemStatuses, StatusClientUpdateProhibited) {
+		if HasStatus(d.Statuses, StatusClientUpdateProhibited) && !isOperator(a) && !slices.Contains(c.RemStatuses, StatusClientUpdateProhibited) {
 			return Errorf(KindStatusProhibits, "domain %s has status clientUpdateProhibited; an update must remove it", n)
 		}
 		// RFC 5731 section 2.3: pendingTransfer is never combined with a

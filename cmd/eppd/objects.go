@@ -32,7 +32,7 @@ func newObjectCmd(objectType, idName, short string) *cobra.Command {
 		},
 	})
 	if objectType == registry.ObjectDomain {
-		cmd.AddCommand(newDomainCreateCmd(), newDomainSetModelCmd())
+		cmd.AddCommand(newDomainCreateCmd(), newDomainSetModelCmd(), newDomainStatusCmd())
 	}
 	return cmd
 }

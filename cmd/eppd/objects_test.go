@@ -47,6 +47,16 @@ func TestObjectHistoryAndProcess(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nosuch.se")
 
+	// The operator sets and clears server statuses; the history shows it.
+	out = c.ok("", "domain", "status", "hist.se", "--add", "serverHold", "--add", "serverDeleteProhibited")
+	assert.Contains(t, out, "serverHold")
+	assert.Contains(t, out, "serverDeleteProhibited")
+	out = c.ok("", "domain", "status", "hist.se", "--rem", "serverHold")
+	assert.NotContains(t, out, "serverHold")
+	_, err = c.run("", "domain", "status", "hist.se", "--add", "bogusStatus")
+	require.Error(t, err)
+	assert.Contains(t, c.ok("", "domain", "history", "hist.se"), "operator")
+
 	out = c.ok("", "process")
 	assert.True(t, strings.HasPrefix(out, "processed 0 domain(s)"), out)
 }
