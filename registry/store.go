@@ -26,6 +26,7 @@ type Tx interface {
 	ObjectTx
 	AccountTx
 	LedgerTx
+	OutboxTx
 
 	// CreateReseller inserts r and sets its ID, CreatedAt and UpdatedAt.
 	CreateReseller(ctx context.Context, r *Reseller) error

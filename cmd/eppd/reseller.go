@@ -43,6 +43,7 @@ could see them.`,
 		newResellerHistoryCmd(),
 		newResellerModelCmd(),
 	)
+	cmd.AddCommand(newResellerBillingCmds()...)
 	return cmd
 }
 

@@ -73,7 +73,7 @@ postgres:// URL.`,
 		newObjectCmd(registry.ObjectDomain, "NAME", "Manage domains: create for a customer account, change the management model, history"),
 		newObjectCmd(registry.ObjectContact, "ID", "Look at contacts"),
 		newObjectCmd(registry.ObjectHost, "NAME", "Look at hosts"),
-		newProcessCmd())
+		newProcessCmd(), newOutboxCmd())
 	addServeCmd(root)
 	return root
 }

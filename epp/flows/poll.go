@@ -17,9 +17,10 @@ import (
 //
 //   - op="req" shows the oldest message, which stays queued: 1301 with
 //     <msgQ> (count, id, qDate, msg) and, for a transfer, the object's
-//     trnData (or for a pending action's outcome, its panData) in resData,
-//     if the client selected that object's service at login; 1300 without
-//     <msgQ> when the queue is empty.
+//     trnData (or for a pending action's outcome, its panData; for a low
+//     balance, Verisign's lowbalance-poll pollData) in resData, if the
+//     client selected that object's service at login; 1300 without <msgQ>
+//     when the queue is empty.
 //   - op="ack" msgID="..." removes that message: 1000 with <msgQ> giving the
 //     number of messages left and the id of the one now first, or, when
 //     none is left, count="0" and the id just acknowledged (the schema
@@ -128,6 +129,8 @@ func pollData(s *epp.Session, m *registry.PollMessage) *etree.Element {
 		tr.CreateElement("svTRID").SetText(n.SvTRID)
 		Add(el, "paDate", epp.FormatTime(n.Date))
 		return el
+	case registry.PollLowBalance:
+		return lowBalanceData(s, m)
 	}
 	return nil
 }
