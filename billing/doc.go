@@ -15,6 +15,12 @@
 // create, renew and transfer SEK 100.00 a year, restore SEK 500.00, and the
 // reminder fee of a bill SEK 25.00.
 //
-// Bills for registrant-managed domains, and the billing calendar that
-// sends them, are not here yet.
+// The billing calendar (CalendarConfig.Schedule) gives the date of every
+// step of a registrant-managed domain's bill, from notice to
+// deregistration (DOMAIN.md section 4). Messages to people go through the
+// outbox: e-mails delivered over SMTP with retry (Deliverer.DeliverDue),
+// paper letters written as batch files for the print vendor
+// (Deliverer.WriteLetterBatch), each enqueued once under an idempotency
+// key. The bills themselves, and the daily run that forms them and walks
+// them through the calendar, are not here yet.
 package billing
