@@ -57,15 +57,11 @@ func (f *Flows) contactCheck(ctx context.Context, s *epp.Session, cmd *epp.Comma
 	if err != nil {
 		return Error(err)
 	}
-	chk := NewObject(epp.NSContact, "contact", "chkData")
-	for _, r := range res {
-		cd := Add(chk, "cd", "")
-		Add(cd, "id", r.ID).CreateAttr("avail", Bool(r.Avail))
-		if r.Reason != "" {
-			Add(cd, "reason", r.Reason)
-		}
+	out := make([]Checked, len(res))
+	for i, r := range res {
+		out[i] = Checked{ID: r.ID, Avail: r.Avail, Reason: r.Reason}
 	}
-	return Success(chk)
+	return CheckData(epp.NSContact, "contact", "id", out)
 }
 
 // contactInfo serves <contact:info> (RFC 5733 section 3.1.2). The sponsor

@@ -56,15 +56,11 @@ func (f *Flows) domainCheck(ctx context.Context, _ *epp.Session, cmd *epp.Comman
 	if err != nil {
 		return Error(err)
 	}
-	chk := NewObject(epp.NSDomain, "domain", "chkData")
-	for _, r := range results {
-		cd := Add(chk, "cd", "")
-		Add(cd, "name", r.Name).CreateAttr("avail", Bool(r.Avail))
-		if r.Reason != "" {
-			Add(cd, "reason", r.Reason)
-		}
+	out := make([]Checked, len(results))
+	for i, r := range results {
+		out[i] = Checked{ID: r.Name, Avail: r.Avail, Reason: r.Reason}
 	}
-	return Success(chk)
+	return CheckData(epp.NSDomain, "domain", "name", out)
 }
 
 // domainInfo answers <domain:info>. The sponsor sees everything; a

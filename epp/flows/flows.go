@@ -180,3 +180,25 @@ func Bool(b bool) string {
 	}
 	return "0"
 }
+
+// Checked is one answer of a check command: an identifier, whether it is
+// available, and why not.
+type Checked struct {
+	ID     string
+	Avail  bool
+	Reason string
+}
+
+// CheckData answers a check command of the object namespace ns (prefix
+// the element prefix, idTag "name" or "id") with <prefix:chkData>.
+func CheckData(ns, prefix, idTag string, results []Checked) *epp.Response {
+	chk := NewObject(ns, prefix, "chkData")
+	for _, r := range results {
+		cd := Add(chk, "cd", "")
+		Add(cd, idTag, r.ID).CreateAttr("avail", Bool(r.Avail))
+		if r.Reason != "" {
+			Add(cd, "reason", r.Reason)
+		}
+	}
+	return Success(chk)
+}

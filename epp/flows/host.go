@@ -43,15 +43,11 @@ func (f *Flows) hostCheck(ctx context.Context, _ *epp.Session, cmd *epp.Command)
 	if err != nil {
 		return Error(err)
 	}
-	chk := NewObject(epp.NSHost, "host", "chkData")
-	for _, r := range results {
-		cd := Add(chk, "cd", "")
-		Add(cd, "name", r.Name).CreateAttr("avail", Bool(r.Avail))
-		if r.Reason != "" {
-			Add(cd, "reason", r.Reason)
-		}
+	out := make([]Checked, len(results))
+	for i, r := range results {
+		out[i] = Checked{ID: r.Name, Avail: r.Avail, Reason: r.Reason}
 	}
-	return Success(chk)
+	return CheckData(epp.NSHost, "host", "name", out)
 }
 
 // hostInfo answers <host:info> with the host's data. Any logged-in
