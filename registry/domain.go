@@ -34,12 +34,18 @@ import (
 //     the domain enters the redemption period (pendingDelete) for its
 //     TLD's DeactivationPeriod, out of the zone but restorable, and is
 //     purged by ProcessDue at its end. Its grace periods run on (a
-//     restore shows those not yet over); taking back what they paid for
-//     is billing's business. A domain with subordinate hosts
+//     restore shows those not yet over), except, when the registry charges
+//     (Config.Charger), those of a reseller-managed domain whose charges
+//     the delete refunds: the years they added are taken off the expiry
+//     (charge.go). A domain with subordinate hosts
 //     cannot be deleted (KindLinked): they must be deleted or renamed
 //     first (RFC 5731 section 3.2.2).
 //   - A restore (RFC 3915) brings a domain in redemption back at once: the
 //     registry needs no restore report, and records one when given.
+//   - Creates, renewals and restores of reseller-managed domains are paid
+//     from the acting reseller's prepaid balance when the registry charges
+//     (charge.go): KindBilling (EPP 2104) when it cannot cover them, and
+//     then nothing changes.
 //   - An update applies its removals first, then its additions (as RFC
 //     5910 requires for DS records). Adding what is there or removing what
 //     is not is KindPolicy, so that the client learns its view was stale.
@@ -135,6 +141,11 @@ type DomainView struct {
 	// those who may set the authorisation information (the reseller of
 	// record, the operator).
 	Consent *Consent
+	// AutoRenew is whether a reseller-managed domain is renewed
+	// automatically at expiry (AutoRenews), shown to those who see full
+	// data; nil for a registrant-managed domain, which is billed instead,
+	// and when not Full.
+	AutoRenew *bool
 	// Statuses are the EPP statuses (DomainStatuses), RGP the RFC 3915
 	// ones (RGPStatuses).
 	Statuses []string
@@ -392,6 +403,10 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 			c := *d.Consent
 			v.Consent = &c
 		}
+		if v.Full && subj.Model == ModelReseller {
+			on := AutoRenews(d)
+			v.AutoRenew = &on
+		}
 		v.Statuses = s.DomainStatuses(ctx, tx, d, now)
 		v.RGP = s.RGPStatuses(d, now)
 		if v.Full && hosts {
@@ -494,6 +509,9 @@ func (s *Service) CreateDomain(ctx context.Context, a Actor, nd NewDomain) (*Dom
 			Grace: []Grace{{Kind: GraceAddPeriod, Until: now.Add(t.AddGrace.D()), Years: years}},
 		}
 		if err := s.applyCreateModel(ctx, tx, a, &nd, d); err != nil {
+			return err
+		}
+		if err := s.charge(ctx, tx, s.payer(a, d), a, d, ChargeCreate, years, now); err != nil {
 			return err
 		}
 		d.NextEventAt = s.nextEvent(d)
@@ -600,6 +618,9 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 		}
 		if c.Registrant != nil {
 			if err := contactsExist(ctx, tx, "registrant", *c.Registrant); err != nil {
+				return err
+			}
+			if err := s.checkRegistrantSwitch(ctx, tx, d); err != nil {
 				return err
 			}
 		}
@@ -750,9 +771,14 @@ func (s *Service) DeleteDomain(ctx context.Context, a Actor, name string) (purge
 		if len(subs) > 0 {
 			return Errorf(KindLinked, "domain %s has subordinate hosts (%s); delete or rename them first", n, strings.Join(subs, ", "))
 		}
+		// Refund what the grace periods still running cover (charge.go).
+		addPeriod := inGrace(d, GraceAddPeriod, now)
+		if err := s.refundGrace(ctx, tx, a, d, now); err != nil {
+			return err
+		}
 		d.DeletedAt = now
 		d.UpdatedAt = now
-		if inGrace(d, GraceAddPeriod, now) {
+		if addPeriod {
 			// The history shows the domain purged the moment it was
 			// deleted.
 			d.PurgeAt = now
@@ -836,6 +862,9 @@ func (s *Service) RenewDomain(ctx context.Context, a Actor, name string, curExp 
 			return Errorf(KindPolicy, "a renewal by %d years would put the expiry of %s at %s, more than %d years ahead",
 				years, n, exp.UTC().Format(time.DateOnly), MaxRegistrationYears)
 		}
+		if err := s.charge(ctx, tx, s.payer(a, d), a, d, ChargeRenew, years, now); err != nil {
+			return err
+		}
 		d.ExpiresAt = exp
 		// A renewal ends the addPeriod: a delete no longer takes the
 		// registration back at once.
@@ -865,9 +894,11 @@ type restoreState struct {
 
 // RestoreDomain brings a domain in its redemption period back (RFC 3915),
 // at once: KindStatusProhibits when it is not in redemption. Its grace
-// periods still running show again. When its expiry passed meanwhile it is
-// renewed by whole years until it lies ahead. report, when given, is
-// recorded in the history entry. The sponsor gets a poll message.
+// periods still running show again. When its expiry passed meanwhile (a
+// domain deactivated at expiry, one deleted long before) it is renewed by
+// whole years until it lies ahead. report, when given, is recorded in the
+// history entry. The sponsor gets a poll message. A reseller pays for the
+// restore of a reseller-managed domain (charge.go).
 func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, report *RestoreReport) (*Domain, error) {
 	n, err := domainName(name)
 	if err != nil {
@@ -888,6 +919,9 @@ func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, repor
 		}
 		if HasStatus(d.Statuses, StatusServerUpdateProhibited) {
 			return Errorf(KindStatusProhibits, "domain %s has status serverUpdateProhibited", n)
+		}
+		if err := s.charge(ctx, tx, s.payer(a, d), a, d, ChargeRestore, 0, now); err != nil {
+			return err
 		}
 		d.DeletedAt, d.PurgeAt = time.Time{}, time.Time{}
 		for !d.ExpiresAt.After(now) {

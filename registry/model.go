@@ -54,7 +54,7 @@ import (
 //     domain to the reseller model on consent evidence it holds.
 //   - A change of model gives the domain new authorisation information, as
 //     a transfer does: whoever handled it before no longer holds its
-//     secret. The account holding the domain stays with it in both models,
+//     secret. Its automatic renewal setting goes back to the default. The account holding the domain stays with it in both models,
 //     so that its holder still finds it (and a consent token is tied to
 //     it).
 //   - Every grant of consent and change of model is in the domain's
@@ -473,6 +473,9 @@ func (s *Service) ChangeDomainModel(ctx context.Context, a Actor, name string, c
 		}
 		d.Model = to
 		d.AuthInfo = rand.Text()
+		// Automatic renewal is a reseller's choice (autorenew.go): a new
+		// model starts with the default.
+		d.AutoRenew = nil
 		d.UpdatedAt = now
 		if !op {
 			d.UpdaterClID = a.ClID

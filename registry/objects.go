@@ -180,6 +180,9 @@ type Domain struct {
 	AccountNumber string `json:"account,omitempty"`
 	// Consent records the registrant's consent to reseller management.
 	Consent *Consent `json:"consent,omitempty"`
+	// AutoRenew says whether a reseller-managed domain is renewed
+	// automatically at expiry; nil is on, the default (see autorenew.go).
+	AutoRenew *bool `json:"autoRenew,omitempty"`
 	// NextEventAt is when the registry must next look at the domain by
 	// itself (transfer auto-approval, grace expiry, auto-renewal, purge);
 	// zero for never. The store indexes it.

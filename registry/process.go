@@ -27,7 +27,13 @@ const purgeRetry = 24 * time.Hour
 //   - a pending transfer whose time has come is approved (serverApproved);
 //   - a live domain at or past its expiry is renewed by a year (more, if
 //     it is still behind), taking effect at the expiry; the
-//     autoRenewPeriod runs from then, and the sponsor gets a poll message;
+//     autoRenewPeriod runs from then, and the sponsor gets a poll message.
+//     A reseller-managed domain's renewal is charged to its sponsor
+//     (charge.go); when the balance cannot cover it, or the reseller
+//     switched automatic renewal off (autorenew.go), the domain is
+//     deactivated instead: it enters the redemption period as of its
+//     expiry, as a deleted domain does, and is purged at the end of the
+//     TLD's DeactivationPeriod unless restored;
 //   - grace periods that have ended are dropped.
 //
 // A failure on one domain does not stop the others; the errors are
@@ -92,7 +98,9 @@ func (s *Service) processDomain(ctx context.Context, name string) error {
 		if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
 			return err
 		}
-		if !inRedemption(d) && !d.ExpiresAt.After(now) {
+		// Registrant-managed domains are renewed by paying their bill; the
+		// billing calendar, not expiry, decides what happens to them.
+		if !inRedemption(d) && DomainModel(d) != ModelRegistrant && !d.ExpiresAt.After(now) {
 			if err := s.autoRenew(ctx, tx, d, now); err != nil {
 				return err
 			}
@@ -115,13 +123,33 @@ func (s *Service) processDomain(ctx context.Context, name string) error {
 }
 
 // autoRenew renews d, which has expired, by whole years until its expiry
-// lies after now, as of its expiry.
+// lies after now, as of its expiry, charging its sponsor; or deactivates
+// it when its reseller switched automatic renewal off or its balance
+// cannot pay.
 func (s *Service) autoRenew(ctx context.Context, tx Tx, d *Domain, now time.Time) error {
+	if DomainModel(d) == ModelReseller && !AutoRenews(d) {
+		return s.deactivate(ctx, tx, d, now, "you switched its automatic renewal off")
+	}
 	from, years := d.ExpiresAt, 0
-	for !d.ExpiresAt.After(now) {
-		d.ExpiresAt = addYears(d.ExpiresAt, 1)
+	exp := from
+	for !exp.After(now) {
+		exp = addYears(exp, 1)
 		years++
 	}
+	// The Ledger refuses without a failing statement, so that the
+	// transaction goes on to the deactivation.
+	err := s.charge(ctx, tx, s.billed(d, d.SponsorClID), registryActor, d, ChargeAutoRenew, years, now)
+	if IsKind(err, KindBilling) {
+		var reason string
+		if e, ok := errors.AsType[*Error](err); ok {
+			reason = e.Reason
+		}
+		return s.deactivate(ctx, tx, d, now, "your prepaid balance could not pay for its renewal ("+reason+")")
+	}
+	if err != nil {
+		return err
+	}
+	d.ExpiresAt = exp
 	t := s.domainTLD(d.Name)
 	if until := from.Add(t.AutoRenewGrace.D()); until.After(now) {
 		d.Grace = append(d.Grace, Grace{Kind: GraceAutoRenewPeriod, Until: until, Years: years})
@@ -167,9 +195,14 @@ func (s *Service) purgeDomain(ctx context.Context, tx Tx, d *Domain, now time.Ti
 	if err != nil {
 		return err
 	}
+	// The delete that put the domain in redemption; none when it was
+	// deactivated at expiry (or the entry found belongs to an earlier
+	// redemption, ended by a restore).
 	for i := len(hist) - 1; i >= 0; i-- {
-		if hist[i].Action == "delete" {
+		if a := hist[i].Action; a == "delete" {
 			pan.ClTRID, pan.SvTRID = hist[i].ClTRID, hist[i].SvTRID
+			break
+		} else if a == HistoryDeactivate || a == "restore" {
 			break
 		}
 	}

@@ -49,7 +49,9 @@ func (s *Service) nextEvent(d *Domain) time.Time {
 		// A deleted domain is not renewed; it is purged, or restored
 		// (which sets the time again).
 		consider(d.PurgeAt)
-	} else {
+	} else if DomainModel(d) != ModelRegistrant {
+		// Registrant-managed domains are renewed by their bill, never
+		// automatically at expiry.
 		consider(d.ExpiresAt)
 	}
 	return next

@@ -37,6 +37,11 @@ type Config struct {
 	// the decision's code (AuthzNotResellerOfRecord, ...): the hook for
 	// metrics. It must be safe for concurrent use and must not block.
 	OnRefusal func(action, code string)
+	// Charger takes payment for the operations on reseller-managed
+	// domains from resellers' prepaid balances, in the transaction of the
+	// change (charge.go says what is charged when). Nil: nothing is
+	// charged.
+	Charger Charger
 }
 
 // Service is the registry's business layer. Every channel (EPP, the

@@ -27,6 +27,7 @@ type Tx interface {
 	AccountTx
 	LedgerTx
 	OutboxTx
+	BillTx
 
 	// CreateReseller inserts r and sets its ID, CreatedAt and UpdatedAt.
 	CreateReseller(ctx context.Context, r *Reseller) error

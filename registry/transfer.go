@@ -20,7 +20,13 @@ import (
 // losing reseller knew; the gaining one reads it with an info command), and
 // for a domain adds the requested renewal, starts the transferPeriod grace
 // period in place of any other, and moves the domain's subordinate hosts
-// to the gaining reseller too.
+// to the gaining reseller too. Its automatic renewal setting goes back to
+// on: it was the losing reseller's choice.
+//
+// When the registry charges (charge.go), the gaining reseller pays for a
+// domain transfer when it requests it (KindBilling, EPP 2104, when its
+// balance cannot, and then nothing is requested); a transfer that ends
+// other than approved refunds it, and an approval charges nothing more.
 //
 // Domains are auto-approved by the registry's due-event processing
 // (autoApproveTransfer, through NextEventAt). Contacts have no event time
@@ -385,6 +391,9 @@ func (s *Service) requestDomainTransfer(ctx context.Context, tx Tx, a Actor, d *
 		return Errorf(KindPolicy, "a %d-year transfer would put the expiry of %s more than %d years ahead",
 			years, d.Name, MaxRegistrationYears)
 	}
+	if err := s.charge(ctx, tx, s.payer(a, d), a, d, ChargeTransfer, years, now); err != nil {
+		return err
+	}
 	d.Transfer = &Transfer{
 		Status:      TransferPending,
 		GainingClID: a.ClID,
@@ -478,12 +487,25 @@ func approved(status string) bool {
 }
 
 // completeDomainTransfer ends the domain's pending transfer at at with the
-// given status, recorded as action by a.
+// given status, recorded as action by a. A transfer not approved refunds
+// the gaining reseller's charge for it; one approved inside the
+// autoRenewPeriod refunds the losing reseller's automatic renewal, whose
+// place it takes (charge.go).
 func (s *Service) completeDomainTransfer(ctx context.Context, tx Tx, a Actor, d *Domain, status string, at time.Time, action string) error {
 	t := *d.Transfer
 	t.Status, t.ActBy = status, at
+	now := s.clock.Now()
 	if approved(status) {
 		tld := s.transferTLD(d.Name)
+		for _, g := range d.Grace {
+			if g.Kind == GraceAutoRenewPeriod && g.Until.After(at) {
+				since := g.Until.Add(-tld.AutoRenewGrace.D())
+				if err := s.refund(ctx, tx, s.billed(d, t.LosingClID), a, d, ChargeAutoRenew, since, now); err != nil {
+					return err
+				}
+				break
+			}
+		}
 		exp := transferExpiry(d, t.Years, at)
 		if limit := addYears(at, MaxRegistrationYears); exp.After(limit) {
 			exp = limit
@@ -493,6 +515,7 @@ func (s *Service) completeDomainTransfer(ctx context.Context, tx Tx, a Actor, d 
 		d.SponsorClID = t.GainingClID
 		d.TransferredAt = at
 		d.AuthInfo = rand.Text()
+		d.AutoRenew = nil
 		// The losing reseller's grace periods end with its sponsorship.
 		d.Grace = []Grace{{Kind: GraceTransferPeriod, Until: at.Add(tld.TransferGrace.D()), Years: t.Years}}
 		if err := s.transferHosts(ctx, tx, a, d, at, action); err != nil {
@@ -500,6 +523,9 @@ func (s *Service) completeDomainTransfer(ctx context.Context, tx Tx, a Actor, d 
 		}
 	} else {
 		t.NewExpiry = time.Time{}
+		if err := s.refund(ctx, tx, s.billed(d, t.GainingClID), a, d, ChargeTransfer, t.RequestedAt, now); err != nil {
+			return err
+		}
 	}
 	d.Transfer = &t
 	d.NextEventAt = s.nextEvent(d)

@@ -50,6 +50,8 @@ type policyFile struct {
 	// loadBilling.
 	Prices     billing.PriceConfig `json:"prices"`
 	LowBalance []string            `json:"lowBalance"`
+	// Calendar is the billing calendar of registrant-managed domains.
+	Calendar billing.CalendarConfig `json:"calendar"`
 }
 
 // readPolicy reads the policy file named by --policy or $EPPD_POLICY; nil

@@ -14,6 +14,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/eppd/eppd/billing"
 	"github.com/eppd/eppd/registry"
 	"github.com/eppd/eppd/registry/sqlstore"
 )
@@ -73,7 +74,7 @@ postgres:// URL.`,
 		newObjectCmd(registry.ObjectDomain, "NAME", "Manage domains: create for a customer account, change the management model, history"),
 		newObjectCmd(registry.ObjectContact, "ID", "Look at contacts"),
 		newObjectCmd(registry.ObjectHost, "NAME", "Look at hosts"),
-		newProcessCmd(), newOutboxCmd())
+		newProcessCmd(), newOutboxCmd(), newBillingCmd())
 	addServeCmd(root)
 	return root
 }
@@ -201,13 +202,29 @@ func openStore(cmd *cobra.Command) (*sqlstore.Store, error) {
 }
 
 // newService returns the registry service over store, on the system clock,
-// with the policy of --policy.
+// with the policy of --policy, charging reseller-managed domains to the
+// prepaid ledger priced by it (newLedger).
 func newService(cmd *cobra.Command, store registry.Store) (*registry.Service, error) {
 	var cfg registry.Config
 	if err := loadPolicy(cmd, &cfg); err != nil {
 		return nil, err
 	}
+	ledger, err := newLedger(cmd, store)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Charger = ledger
 	return registry.NewService(store, registry.SystemClock{}, cfg), nil
+}
+
+// newLedger returns the prepaid ledger over store, on the system clock,
+// with the prices and low-balance thresholds of --policy (loadBilling).
+func newLedger(cmd *cobra.Command, store registry.Store) (*billing.Ledger, error) {
+	cfg, err := loadBilling(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return billing.NewLedger(store, registry.SystemClock{}, cfg)
 }
 
 // newLogger returns the logger the global flags ask for, writing to the

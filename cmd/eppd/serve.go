@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/eppd/eppd/billing"
 	"github.com/eppd/eppd/epp"
 	"github.com/eppd/eppd/epp/devca"
 	"github.com/eppd/eppd/epp/flows"
@@ -35,6 +36,11 @@ const (
 	prodListen       = ":700"
 	demoClID         = "demo"
 	demoPasswordFile = "demo-password"
+	// demoOpeningBalance is what the demo reseller is given, in minor
+	// units of the price list's currency, when development mode creates
+	// it: enough for a hundred creates at the built-in prices.
+	demoOpeningBalance = 10000_00
+	demoOpeningRef     = "development opening balance"
 )
 
 // productionFlags turn development mode off when any of them is given.
@@ -56,6 +62,7 @@ type serveOptions struct {
 	loginFailureWindow    time.Duration
 	drainTimeout          time.Duration
 	processEvery          time.Duration
+	billingEvery          time.Duration
 	devListen, devMetrics string
 }
 
@@ -70,10 +77,17 @@ With none of --listen, --db, --tls-cert, --tls-key, --client-ca or
 --metrics-listen given, serve runs in development mode: the embedded
 database in the data directory, a development CA with a server certificate
 and a "demo" reseller with its client certificate and password, all kept in
-the data directory and printed once, listening on ` + devListen + `.
+the data directory and printed once, listening on ` + devListen + `. The demo
+reseller starts with a prepaid balance of 10000.00 (in the price list's
+currency, SEK by default), so that it can create domains.
 
 Given any of them, serve runs in production mode: --tls-cert and --tls-key
 are required, and nothing is generated.
+
+Reseller-managed domains are paid from their reseller's prepaid balance
+(eppd reseller topup, balance, statement), at the prices of the policy
+file's "prices" section; resellers read their balance over EPP with
+Verisign's balance-1.0.
 
 SIGTERM or SIGINT drains the server: no new connections, commands in flight
 finish, idle sessions are closed, then the process exits.`,
@@ -98,6 +112,7 @@ finish, idle sessions are closed, then the process exits.`,
 	f.DurationVar(&o.loginFailureWindow, "login-failure-window", 10*time.Minute, "window in which failed logins are counted; also the lockout's length")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long commands in flight may take before connections are cut")
 	f.DurationVar(&o.processEvery, "process-every", time.Minute, "how often the registry's timed work runs (transfer auto-approval, auto-renewal, grace expiry, purge); 0: never (run \"eppd process\" instead)")
+	f.DurationVar(&o.billingEvery, "billing-every", time.Hour, "how often the billing run of registrant-managed domains looks for what is due (it does each day's steps once); 0: never (run \"eppd billing run\" instead)")
 	// Development mode's addresses, for running two development servers
 	// side by side (and for tests); hidden, since production uses --listen.
 	f.StringVar(&o.devListen, "dev-listen", devListen, "EPP address in development mode")
@@ -141,6 +156,11 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	if err := loadPolicy(cmd, &svcCfg); err != nil {
 		return err
 	}
+	ledger, err := newLedger(cmd, store)
+	if err != nil {
+		return err
+	}
+	svcCfg.Charger = ledger
 	if dev {
 		dir, err := devCADir(cmd)
 		if err != nil {
@@ -152,7 +172,7 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 		}
 		serverCert, clientCAs = bundle.Server, bundle.CA.Pool()
 		svcCfg.ClientCAs = clientCAs
-		if err := ensureDemoReseller(ctx, cmd, registry.NewService(store, registry.SystemClock{}, svcCfg), bundle, listen); err != nil {
+		if err := ensureDemoReseller(ctx, cmd, registry.NewService(store, registry.SystemClock{}, svcCfg), ledger, bundle, listen); err != nil {
 			return err
 		}
 	} else {
@@ -194,7 +214,7 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 		MaxSessionsPerReseller: o.maxSessions,
 		MaxConnections:         o.maxConnections,
 		Auth:                   svc,
-		Mux:                    newMux(svc),
+		Mux:                    newMux(svc, ledger),
 		Logger:                 log,
 		Metrics:                epp.NewMetrics(reg),
 	})
@@ -225,6 +245,22 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	}
 	log.Info("EPP listening", "addr", ln.Addr().String(), "mode", map[bool]string{true: "development", false: "production"}[dev], "database", store.Dialect())
 
+	// The billing run of registrant-managed domains: now, then every
+	// --billing-every; on PostgreSQL an advisory lock lets one process of
+	// several run a day at a time, and a run repeated changes nothing.
+	var cal billing.CalendarConfig
+	if p, path, err := readPolicy(cmd); err != nil {
+		return err
+	} else if p != nil {
+		if err := p.Calendar.Validate(); err != nil {
+			return fmt.Errorf("policy %s: calendar: %w", path, err)
+		}
+		cal = p.Calendar
+	}
+	biller, err := billing.NewBiller(svc, cal, ledger.Prices(), log)
+	if err != nil {
+		return err
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	procCtx, stopProc := context.WithCancel(context.Background())
@@ -232,6 +268,19 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	go func() {
 		defer close(procDone)
 		runProcessing(procCtx, svc, o.processEvery, log)
+	}()
+	billDone := make(chan struct{})
+	go func() {
+		defer close(billDone)
+		if o.billingEvery > 0 {
+			if err := biller.Loop(procCtx, o.billingEvery); err != nil && procCtx.Err() == nil {
+				log.Error("billing run stopped", "err", err)
+			}
+		}
+	}()
+	defer func() {
+		stopProc()
+		<-billDone
 	}()
 	defer func() {
 		stopProc()
@@ -258,17 +307,20 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	return nil
 }
 
-// newMux is the command router with every service the server implements.
-func newMux(svc *registry.Service) *epp.Mux {
+// newMux is the command router with every service the server implements:
+// the object services, and the prepaid balance of ledger.
+func newMux(svc *registry.Service, ledger *billing.Ledger) *epp.Mux {
 	m := epp.NewMux(epp.NSDomain, epp.NSContact, epp.NSHost)
 	flows.Register(m, svc)
+	flows.RegisterBalance(m, ledger)
 	return m
 }
 
 // ensureDemoReseller creates the development "demo" reseller on first run,
-// with a random password and the demo client certificate, and prints how to
-// connect. Later runs only say where the password is.
-func ensureDemoReseller(ctx context.Context, cmd *cobra.Command, svc *registry.Service, b *devca.Bundle, listen string) error {
+// with a random password, the demo client certificate and an opening
+// balance in ledger (demoOpeningBalance), and prints how to connect. Later
+// runs only say where the password is.
+func ensureDemoReseller(ctx context.Context, cmd *cobra.Command, svc *registry.Service, ledger *billing.Ledger, b *devca.Bundle, listen string) error {
 	dir, err := dataDir(cmd)
 	if err != nil {
 		return err
@@ -278,8 +330,7 @@ func ensureDemoReseller(ctx context.Context, cmd *cobra.Command, svc *registry.S
 	_, _, err = svc.Reseller(ctx, demoClID)
 	if err == nil {
 		fmt.Fprintf(out, "development mode: reseller %q exists; its password is in %s\n", demoClID, pwFile)
-		printConnectHelp(out, b, listen, pwFile)
-		return nil
+		return printConnectHelp(ctx, out, ledger, b, listen, pwFile)
 	}
 	if !registry.IsKind(err, registry.KindNotFound) {
 		return err
@@ -299,20 +350,33 @@ func ensureDemoReseller(ctx context.Context, cmd *cobra.Command, svc *registry.S
 	if _, err := svc.AddResellerCert(ctx, registry.Operator, demoClID, registry.CertByFingerprint(b.DemoClientLeaf, "development demo certificate")); err != nil {
 		return fmt.Errorf("register demo certificate: %w", err)
 	}
-	fmt.Fprintf(out, "development mode: created reseller %q with password %s (kept in %s)\n", demoClID, pw, pwFile)
-	printConnectHelp(out, b, listen, pwFile)
-	return nil
+	opening := billing.Money{Minor: demoOpeningBalance, Currency: ledger.Prices().Currency()}
+	if _, err := ledger.TopUp(ctx, registry.Operator, demoClID, opening, demoOpeningRef); err != nil {
+		return fmt.Errorf("demo reseller's opening balance: %w", err)
+	}
+	fmt.Fprintf(out, "development mode: created reseller %q with password %s (kept in %s) and a prepaid balance of %s\n",
+		demoClID, pw, pwFile, opening)
+	return printConnectHelp(ctx, out, ledger, b, listen, pwFile)
 }
 
-func printConnectHelp(w io.Writer, b *devca.Bundle, listen, pwFile string) {
+// printConnectHelp says how to connect as the demo reseller, and what its
+// balance is; "log in as" begins its last line.
+func printConnectHelp(ctx context.Context, w io.Writer, ledger *billing.Ledger, b *devca.Bundle, listen, pwFile string) error {
+	balance, err := ledger.Balance(ctx, demoClID)
+	if err != nil {
+		return fmt.Errorf("demo reseller's balance: %w", err)
+	}
 	host, port, _ := net.SplitHostPort(listen)
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "localhost"
 	}
-	fmt.Fprintf(w, `connect with the demo client certificate, trusting the development CA:
+	fmt.Fprintf(w, `reseller %q has a prepaid balance of %s: creates, renewals, transfers and restores of
+  its domains are charged to it (eppd reseller balance|statement %s; eppd reseller topup %s AMOUNT --reference REF)
+connect with the demo client certificate, trusting the development CA:
   openssl s_client -connect %s:%s -CAfile %s -cert %s -key %s
 log in as %q with the password in %s
-`, host, port, b.Paths.CA, b.Paths.DemoClient, b.Paths.DemoClientKey, demoClID, pwFile)
+`, demoClID, balance, demoClID, demoClID, host, port, b.Paths.CA, b.Paths.DemoClient, b.Paths.DemoClientKey, demoClID, pwFile)
+	return nil
 }
 
 // randomPassword returns n characters from a set that is safe in XML and on

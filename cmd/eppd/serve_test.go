@@ -72,6 +72,9 @@ func TestServeDevelopmentModeAndDrain(t *testing.T) {
 	go io.Copy(io.Discard, stdout)
 	out := strings.Join(printed, "\n")
 	require.Contains(t, out, `created reseller "demo" with password`)
+	// The demo reseller can pay for domains from the start.
+	assert.Contains(t, out, "and a prepaid balance of SEK 10000.00")
+	assert.Contains(t, out, `reseller "demo" has a prepaid balance of SEK 10000.00`)
 	dataDir := filepath.Join(home, ".local", "share", "eppd")
 	pw, err := os.ReadFile(filepath.Join(dataDir, demoPasswordFile))
 	require.NoError(t, err)
@@ -134,6 +137,20 @@ func TestServeDevelopmentModeAndDrain(t *testing.T) {
 	out2, _ := startAndStop(t, cmd2)
 	assert.Contains(t, out2, `reseller "demo" exists`)
 	assert.NotContains(t, out2, strings.TrimSpace(string(pw)))
+
+	// The opening balance was given once, on the first start, and is in
+	// the demo reseller's ledger.
+	assert.Contains(t, out2, `reseller "demo" has a prepaid balance of SEK 10000.00`)
+	balance := exec.Command(bin, "reseller", "balance", "demo")
+	balance.Env = cmd.Env
+	b2, err := balance.CombinedOutput()
+	require.NoError(t, err, "%s", b2)
+	assert.Equal(t, "balance of reseller \"demo\": SEK 10000.00\n", string(b2))
+	statement := exec.Command(bin, "reseller", "statement", "demo")
+	statement.Env = cmd.Env
+	b2, err = statement.CombinedOutput()
+	require.NoError(t, err, "%s", b2)
+	assert.Equal(t, 1, strings.Count(string(b2), "development opening balance"), "%s", b2)
 }
 
 // startAndStop runs cmd until it has printed its connection help, then

@@ -186,8 +186,10 @@ func domainInfData(v *registry.DomainView, hosts string) *etree.Element {
 // invalid domain or host name, contact type, DS digest, model, identity
 // number, e-mail address or date); 2102 (host attributes, <domain:ext>
 // authInfo, key data, maxSigLife); 2103 (an extension that does not
-// apply); 2201 (for the registrant model, a registrant contact the reseller
-// does not sponsor); 2302 (the name is registered); 2303 (a contact or host
+// apply); 2104 (a reseller-managed domain the reseller's prepaid balance
+// cannot pay for, when the registry charges; nothing is created); 2201
+// (for the registrant model, a registrant contact the reseller does not
+// sponsor); 2302 (the name is registered); 2303 (a contact or host
 // does not exist); 2306 (a name the registry does not register: not under
 // its TLDs, reserved, label length; a period in months that are not whole
 // years; an authInfo of other than 6 to 64 characters or with a roid;
@@ -261,7 +263,9 @@ func (f *Flows) domainCreate(ctx context.Context, s *epp.Session, cmd *epp.Comma
 // domainDelete answers <domain:delete>. Within the add grace period the
 // domain is removed at once (1000); otherwise it enters the redemption
 // period, restorable, and is purged when that ends (1001; the sponsor then
-// gets a poll message with the outcome).
+// gets a poll message with the outcome). When the registry charges, the
+// operations whose grace periods still run are refunded to the sponsor's
+// prepaid balance (registry/charge.go).
 //
 // Result codes: 1000; 1001; 2001 (a malformed command); 2005 (an invalid
 // name); 2103 (an extension); 2201 (another reseller's domain); 2303 (no
@@ -290,11 +294,13 @@ func (f *Flows) domainDelete(ctx context.Context, s *epp.Session, cmd *epp.Comma
 // expiry date must be the domain's (so that a repeated renew cannot renew
 // twice); the period defaults to the TLD's minimum (one year); the new
 // expiry may be at most ten years ahead. A renew ends the add grace period
-// and starts the renew grace period.
+// and starts the renew grace period. A reseller-managed domain's renewal
+// is paid from the reseller's prepaid balance when the registry charges.
 //
 // Result codes: 1000; 2001 (a malformed command, a period outside 1-99);
 // 2004 (a period outside the TLD's; a curExpDate that is not the
-// domain's); 2005 (an invalid name or date); 2103 (an extension); 2201
+// domain's); 2005 (an invalid name or date); 2103 (an extension); 2104
+// (the prepaid balance cannot pay for it; nothing changes); 2201
 // (another reseller's domain); 2303 (no such domain); 2304
 // (clientRenewProhibited or serverRenewProhibited, pending deletion, a
 // transfer pending); 2306 (a period in months that are not whole years; an

@@ -29,8 +29,8 @@ var rslRoles = map[registry.Role]string{
 //   - role: each role the asking reseller holds on the domain.
 //   - consent: how and when the registrant consented to reseller
 //     management, to the reseller of record only.
-//
-// autoRenew is not shown yet.
+//   - autoRenew: whether a reseller-managed domain is renewed (and
+//     charged) automatically at expiry, to those who see its full data.
 func resellerInfData(v *registry.DomainView) *etree.Element {
 	inf := NewObject(epp.NSReseller, "rsl", "infData")
 	model := v.Model
@@ -53,6 +53,9 @@ func resellerInfData(v *registry.DomainView) *etree.Element {
 		con := Add(inf, "consent", "")
 		Add(con, "method", c.Method)
 		Add(con, "date", epp.FormatTime(c.At))
+	}
+	if v.AutoRenew != nil {
+		Add(inf, "autoRenew", Bool(*v.AutoRenew))
 	}
 	return inf
 }

@@ -131,22 +131,33 @@ func modelHolder(el *etree.Element, nd *registry.NewDomain) *epp.Response {
 // else.
 const errModelOwnUpdate = "a change of management model must be its own update: send it with an empty <domain:chg/> and no other change"
 
+// errAutoRenewOwnUpdate answers an update that changes automatic renewal
+// and something else.
+const errAutoRenewOwnUpdate = "a change of automatic renewal must be its own update: send it with an empty <domain:chg/> and no other change, and change the management model in another"
+
 // domainModelUpdate answers a <domain:update> carrying <rsl:update>: a
-// change of the domain's management model. The update itself must change
-// nothing (an empty <domain:chg/>, or none). To the reseller model a
-// reseller gives the consent token the registrant had the registry issue;
-// it is spent with the change, and the reseller becomes the domain's
-// sponsor and reseller of record. A move to the registrant model is the
-// registrant's or the registry's act, never a reseller's. Automatic
-// renewal settings are not offered yet.
+// change of the domain's management model, or of its automatic renewal.
+// The update itself must change nothing (an empty <domain:chg/>, or none).
+// To the reseller model a reseller gives the consent token the registrant
+// had the registry issue; it is spent with the change, and the reseller
+// becomes the domain's sponsor and reseller of record. A move to the
+// registrant model is the registrant's or the registry's act, never a
+// reseller's. <rsl:autoRenew>0</rsl:autoRenew> switches automatic renewal
+// of a reseller-managed domain off (its reseller of record's choice; the
+// domain is then deactivated at expiry instead of renewed and charged),
+// 1 back on (registry/autorenew.go); it is its own <rsl:chg>, without a
+// model.
 //
 // Result codes: 1000; 2001 (a malformed command); 2003 (no model, or no
-// consent token); 2005 (a model outside the schema's); 2102 (autoRenew);
-// 2201 (a move to the registrant model); 2202 (an unknown, used or expired
-// consent token, or one issued for another domain or reseller); 2303 (no
-// such domain); 2304 (pending deletion, serverUpdateProhibited, a transfer
-// pending); 2306 (combined with other changes; the domain is in that
-// model already).
+// consent token); 2005 (a model outside the schema's, an autoRenew that is
+// not a boolean); 2201 (a move to the registrant model; automatic renewal
+// of another reseller's domain); 2202 (an unknown, used or expired consent
+// token, or one issued for another domain or reseller); 2303 (no such
+// domain); 2304 (pending deletion, serverUpdateProhibited, a transfer
+// pending; for automatic renewal clientUpdateProhibited too); 2306
+// (combined with other changes; the domain is in that model already;
+// automatic renewal with a model, of a registrant-managed domain, or
+// already as asked).
 func (f *Flows) domainModelUpdate(ctx context.Context, s *epp.Session, cmd *epp.Command, name string, parts [][]*etree.Element, exts []*etree.Element) *epp.Response {
 	// exts are the update's <secDNS:update>, <rgp:update> and
 	// <rsl:update>.
@@ -167,8 +178,12 @@ func (f *Flows) domainModelUpdate(ctx context.Context, s *epp.Session, cmd *epp.
 	if bad != nil {
 		return bad
 	}
+	autoRenew := domainOne(sub[2])
 	chg := domainOne(parts[3])
 	if len(parts[1]) > 0 || len(parts[2]) > 0 || chg != nil && len(chg.ChildElements()) > 0 || exts[0] != nil || exts[1] != nil {
+		if autoRenew != nil {
+			return epp.NewResponse(epp.CodeParameterPolicyError, errAutoRenewOwnUpdate)
+		}
 		return epp.NewResponse(epp.CodeParameterPolicyError, errModelOwnUpdate)
 	}
 	if chg != nil {
@@ -176,15 +191,21 @@ func (f *Flows) domainModelUpdate(ctx context.Context, s *epp.Session, cmd *epp.
 			return bad
 		}
 	}
-	if ar := domainOne(sub[2]); ar != nil {
-		v, bad := modelText(ar)
+	if autoRenew != nil {
+		v, bad := modelText(autoRenew)
 		if bad != nil {
 			return bad
 		}
 		if v != "0" && v != "1" && v != "true" && v != "false" {
-			return epp.NewResponse(epp.CodeParameterSyntaxError, "<"+ar.FullTag()+"> must be 1, 0, true or false, not "+strconv.Quote(v))
+			return epp.NewResponse(epp.CodeParameterSyntaxError, "<"+autoRenew.FullTag()+"> must be 1, 0, true or false, not "+strconv.Quote(v))
 		}
-		return epp.NewResponse(epp.CodeUnimplementedOption, "automatic renewal settings are not implemented yet")
+		if domainOne(sub[0]) != nil || domainOne(sub[1]) != nil {
+			return epp.NewResponse(epp.CodeParameterPolicyError, errAutoRenewOwnUpdate)
+		}
+		if err := f.svc.SetDomainAutoRenew(ctx, s.Actor(cmd), name, v == "1" || v == "true"); err != nil {
+			return Error(err)
+		}
+		return Success(nil)
 	}
 	var ch registry.ModelChange
 	if tok := domainOne(sub[1]); tok != nil {

@@ -156,6 +156,8 @@ func TestModelGolden(t *testing.T) {
 		modelUpdateExt("\n          <rsl:model>reseller</rsl:model>\n          <rsl:consentToken>NOSUCHTOKEN</rsl:consentToken>")))
 	modelGolden(t, acme, "update-auto-renew", domainUpdateReq("mupd-4", "consent.se", "", "", "-",
 		modelUpdateExt("\n          <rsl:autoRenew>0</rsl:autoRenew>")))
+	modelGolden(t, acme, "update-auto-renew-registrant", domainUpdateReq("mupd-7", "holder.se", "", "", "-",
+		modelUpdateExt("\n          <rsl:autoRenew>0</rsl:autoRenew>")))
 	modelGolden(t, other, "update-no-model", domainUpdateReq("mupd-5", "holder.se", "", "", "",
 		modelUpdateExt("\n          <rsl:consentToken>NOSUCHTOKEN</rsl:consentToken>")))
 	modelGolden(t, acme, "update-same-model", domainUpdateReq("mupd-6", "consent.se", "", "", "",

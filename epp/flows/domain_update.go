@@ -14,7 +14,8 @@ import (
 // changed, and with <secDNS:update> DS records removed (all, or some) and
 // added. Status texts (the element's content and lang) are accepted but
 // not kept. With <rgp:update> it is a restore instead (domainRestore), with
-// <rsl:update> a change of management model (domainModelUpdate).
+// <rsl:update> a change of management model or of automatic renewal
+// (domainModelUpdate).
 //
 // Result codes: 1000; 2001 (a malformed command); 2003 (nothing to
 // change; a contact without type); 2004 (a DS key tag or number out of
@@ -138,9 +139,13 @@ func domainChg(chg *etree.Element, c *registry.DomainChange) *epp.Response {
 // grace periods still run, the answer carries them in <rgp:upData>; the
 // sponsor gets a poll message.
 //
+// A reseller-managed domain's restore is paid from the reseller's prepaid
+// balance when the registry charges.
+//
 // Result codes: 1000; 2001 (a malformed command or report); 2005 (an op
 // other than request or report, a report time that is not a dateTime);
-// 2201 (another reseller's domain); 2303 (no such domain); 2304 (not in
+// 2104 (the prepaid balance cannot pay for it; nothing changes); 2201
+// (another reseller's domain); 2303 (no such domain); 2304 (not in
 // its redemption period; serverUpdateProhibited); 2306 (a restore
 // combined with other changes).
 func (f *Flows) domainRestore(ctx context.Context, s *epp.Session, cmd *epp.Command, name string, parts [][]*etree.Element, exts []*etree.Element) *epp.Response {

@@ -28,7 +28,9 @@ func (f *Flows) registerTransfer(m *epp.Mux) {
 //   - request: by a reseller other than the sponsor, with the domain's
 //     authInfo or its registrant's (pw with the registrant's roid), and an
 //     optional period (default one year) whose renewal applies when the
-//     transfer completes.
+//     transfer completes. When the registry charges, the requester pays
+//     for it from its prepaid balance now; a rejection or cancellation
+//     refunds it.
 //   - query: by the sponsor, the parties to the latest transfer, or anyone
 //     with the authInfo.
 //   - approve, reject: by the sponsor. cancel: by the requester.
@@ -36,7 +38,8 @@ func (f *Flows) registerTransfer(m *epp.Mux) {
 // Result codes: 1000; 1001 (request); 2001 (a malformed command, a missing
 // or unknown op); 2003 (a request without authInfo); 2004 (a period
 // outside the TLD's); 2005 (an op that is not a transfer operation);
-// 2102 (<domain:ext> authInfo); 2106 (the requester sponsors the domain;
+// 2102 (<domain:ext> authInfo); 2104 (a request the requester's prepaid
+// balance cannot pay for); 2106 (the requester sponsors the domain;
 // within the TLD's transfer lock of the domain's creation or last transfer);
 // 2201 (approve or reject by other than the sponsor, cancel by other than
 // the requester, query by a stranger without authInfo); 2202 (wrong

@@ -206,11 +206,11 @@ func (t *tx) CreateDomain(ctx context.Context, d *registry.Domain, roidSuffix st
 		var id int64
 		if err := t.tx.QueryRowContext(ctx, `
 			INSERT INTO domains (name, sponsor_clid, creator_clid, created_at, expires_at, deleted_at,
-			                     next_event_at, auth_info, doc)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}')
+			                     next_event_at, auth_info, doc, model, account_number)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', $9, $10)
 			RETURNING id`,
 			d.Name, d.SponsorClID, d.CreatorClID, t.nullTimeArg(d.CreatedAt), t.nullTimeArg(d.ExpiresAt),
-			t.nullTimeArg(d.DeletedAt), t.nullTimeArg(d.NextEventAt), d.AuthInfo,
+			t.nullTimeArg(d.DeletedAt), t.nullTimeArg(d.NextEventAt), d.AuthInfo, string(d.Model), d.AccountNumber,
 		).Scan(&id); err != nil {
 			return err
 		}
@@ -287,10 +287,10 @@ func (t *tx) UpdateDomain(ctx context.Context, d *registry.Domain) error {
 		if _, err := t.tx.ExecContext(ctx, `
 			UPDATE domains
 			SET sponsor_clid = $2, expires_at = $3, deleted_at = $4, next_event_at = $5,
-			    auth_info = $6, doc = $7
+			    auth_info = $6, doc = $7, model = $8, account_number = $9
 			WHERE id = $1`,
 			r.id, w.SponsorClID, t.nullTimeArg(w.ExpiresAt), t.nullTimeArg(w.DeletedAt),
-			t.nullTimeArg(w.NextEventAt), w.AuthInfo, doc); err != nil {
+			t.nullTimeArg(w.NextEventAt), w.AuthInfo, doc, string(w.Model), w.AccountNumber); err != nil {
 			return err
 		}
 		return t.writeDomainLinks(ctx, r.id, links)

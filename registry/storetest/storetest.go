@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) registry.Store) {
 	tests = append(tests, accountTests...)
 	tests = append(tests, ledgerTests...)
 	tests = append(tests, outboxTests...)
+	tests = append(tests, billTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))
