@@ -590,13 +590,7 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 	err = s.store.Tx(ctx, func(tx Tx) error {
 		now := s.clock.Now()
 		var err error
-		if d, err = s.lockDomain(ctx, tx, n); err != nil {
-			return err
-		}
-		if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
-			return err
-		}
-		if err := s.authorizeDomain(ctx, tx, a, d, domainChangeActions(&c)...); err != nil {
+		if d, err = s.lockForAction(ctx, tx, a, n, now, domainChangeActions(&c)...); err != nil {
 			return err
 		}
 		if inRedemption(d) {
@@ -727,6 +721,23 @@ func applyDomainChange(d *Domain, c *DomainChange) error {
 
 // lockDomain locks the named domain, answering a missing one with a reason
 // that names it.
+// lockForAction locks the domain for a command of actor a: a transfer
+// whose waiting time has passed is completed first, so the policy judges
+// the domain's current sponsor, then the policy is asked about actions.
+func (s *Service) lockForAction(ctx context.Context, tx Tx, a Actor, name string, now time.Time, actions ...Action) (*Domain, error) {
+	d, err := s.lockDomain(ctx, tx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
+		return nil, err
+	}
+	if err := s.authorizeDomain(ctx, tx, a, d, actions...); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
 func (s *Service) lockDomain(ctx context.Context, tx Tx, name string) (*Domain, error) {
 	d, err := tx.LockDomain(ctx, name)
 	if IsKind(err, KindNotFound) {
@@ -746,14 +757,8 @@ func (s *Service) DeleteDomain(ctx context.Context, a Actor, name string) (purge
 	err = s.store.Tx(ctx, func(tx Tx) error {
 		purged = false
 		now := s.clock.Now()
-		d, err := s.lockDomain(ctx, tx, n)
+		d, err := s.lockForAction(ctx, tx, a, n, now, ActionDelete)
 		if err != nil {
-			return err
-		}
-		if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
-			return err
-		}
-		if err := s.authorizeDomain(ctx, tx, a, d, ActionDelete); err != nil {
 			return err
 		}
 		switch {
@@ -836,13 +841,7 @@ func (s *Service) RenewDomain(ctx context.Context, a Actor, name string, curExp 
 	err = s.store.Tx(ctx, func(tx Tx) error {
 		now := s.clock.Now()
 		var err error
-		if d, err = s.lockDomain(ctx, tx, n); err != nil {
-			return err
-		}
-		if err := s.autoApproveTransfer(ctx, tx, d, now); err != nil {
-			return err
-		}
-		if err := s.authorizeDomain(ctx, tx, a, d, ActionRenew); err != nil {
+		if d, err = s.lockForAction(ctx, tx, a, n, now, ActionRenew); err != nil {
 			return err
 		}
 		switch {
