@@ -86,15 +86,7 @@ func (s *Service) SetDomainAutoRenew(ctx context.Context, a Actor, name string, 
 			off := false
 			d.AutoRenew = &off
 		}
-		d.UpdatedAt = now
-		if !isOperator(a) {
-			d.UpdaterClID = a.ClID
-		}
-		d.NextEventAt = s.nextEvent(d)
-		if err := tx.UpdateDomain(ctx, d); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, ObjectDomain, d.ROID, action, d)
+		return s.saveDomain(ctx, tx, a, d, now, action, d)
 	})
 	return s.refused(err)
 }

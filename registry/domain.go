@@ -628,15 +628,7 @@ func (s *Service) UpdateDomain(ctx context.Context, a Actor, name string, c Doma
 				return err
 			}
 		}
-		d.UpdatedAt = now
-		if !isOperator(a) {
-			d.UpdaterClID = a.ClID
-		}
-		d.NextEventAt = s.nextEvent(d)
-		if err := tx.UpdateDomain(ctx, d); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, ObjectDomain, d.ROID, "update", d)
+		return s.saveDomain(ctx, tx, a, d, now, "update", d)
 	})
 	if err != nil {
 		return nil, s.refused(err)
@@ -721,6 +713,23 @@ func applyDomainChange(d *Domain, c *DomainChange) error {
 
 // lockDomain locks the named domain, answering a missing one with a reason
 // that names it.
+// saveDomain writes d as changed by actor a at now and records action in
+// its history with state: it stamps the change (upDate, and upID for a
+// reseller), works out when the registry must next look at the domain by
+// itself, and writes both. Every change of an existing domain by an actor
+// goes through it, so NextEventAt is never left stale.
+func (s *Service) saveDomain(ctx context.Context, tx Tx, a Actor, d *Domain, now time.Time, action string, state any) error {
+	d.UpdatedAt = now
+	if !isOperator(a) {
+		d.UpdaterClID = a.ClID
+	}
+	d.NextEventAt = s.nextEvent(d)
+	if err := tx.UpdateDomain(ctx, d); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, a, ObjectDomain, d.ROID, action, state)
+}
+
 // lockForAction locks the domain for a command of actor a: a transfer
 // whose waiting time has passed is completed first, so the policy judges
 // the domain's current sponsor, then the policy is asked about actions.
@@ -794,14 +803,7 @@ func (s *Service) DeleteDomain(ctx context.Context, a Actor, name string) (purge
 			return s.record(ctx, tx, a, ObjectDomain, d.ROID, "delete", d)
 		}
 		d.PurgeAt = now.Add(s.domainTLD(n).DeactivationPeriod.D())
-		if !isOperator(a) {
-			d.UpdaterClID = a.ClID
-		}
-		d.NextEventAt = s.nextEvent(d)
-		if err := tx.UpdateDomain(ctx, d); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, ObjectDomain, d.ROID, "delete", d)
+		return s.saveDomain(ctx, tx, a, d, now, "delete", d)
 	})
 	return purged, s.refused(err)
 }
@@ -869,15 +871,7 @@ func (s *Service) RenewDomain(ctx context.Context, a Actor, name string, curExp 
 		// registration back at once.
 		dropGrace(d, GraceAddPeriod, now)
 		d.Grace = append(d.Grace, Grace{Kind: GraceRenewPeriod, Until: now.Add(t.RenewGrace.D()), Years: years})
-		d.UpdatedAt = now
-		if !isOperator(a) {
-			d.UpdaterClID = a.ClID
-		}
-		d.NextEventAt = s.nextEvent(d)
-		if err := tx.UpdateDomain(ctx, d); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, ObjectDomain, d.ROID, "renew", d)
+		return s.saveDomain(ctx, tx, a, d, now, "renew", d)
 	})
 	if err != nil {
 		return nil, s.refused(err)
@@ -927,15 +921,7 @@ func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, repor
 			d.ExpiresAt = addYears(d.ExpiresAt, 1)
 		}
 		dropGrace(d, "", now)
-		d.UpdatedAt = now
-		if !isOperator(a) {
-			d.UpdaterClID = a.ClID
-		}
-		d.NextEventAt = s.nextEvent(d)
-		if err := tx.UpdateDomain(ctx, d); err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, a, ObjectDomain, d.ROID, "restore", restoreState{d, report}); err != nil {
+		if err := s.saveDomain(ctx, tx, a, d, now, "restore", restoreState{d, report}); err != nil {
 			return err
 		}
 		msg := fmt.Sprintf("Domain %s was restored from its redemption period; it expires at %s",

@@ -476,15 +476,7 @@ func (s *Service) ChangeDomainModel(ctx context.Context, a Actor, name string, c
 		// Automatic renewal is a reseller's choice (autorenew.go): a new
 		// model starts with the default.
 		d.AutoRenew = nil
-		d.UpdatedAt = now
-		if !op {
-			d.UpdaterClID = a.ClID
-		}
-		d.NextEventAt = s.nextEvent(d)
-		if err := tx.UpdateDomain(ctx, d); err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, a, ObjectDomain, d.ROID, HistoryModelChange,
+		if err := s.saveDomain(ctx, tx, a, d, now, HistoryModelChange,
 			modelChangeState{Domain: d, FromModel: from, FromSponsor: fromSponsor}); err != nil {
 			return err
 		}
