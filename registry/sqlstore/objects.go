@@ -198,27 +198,16 @@ func scanContact(row rowScanner) (*registry.Contact, error) {
 
 func (t *tx) CreateContact(ctx context.Context, c *registry.Contact, roidSuffix string) error {
 	normContact(c)
-	var roid string
-	err := t.savepoint(ctx, func() error {
-		var id int64
-		if err := t.tx.QueryRowContext(ctx, `
-			INSERT INTO contacts (contact_id, sponsor_clid, creator_clid, created_at, auth_info, doc)
-			VALUES ($1, $2, $3, $4, $5, '{}')
-			RETURNING id`,
-			c.ID, c.SponsorClID, c.CreatorClID, t.nullTimeArg(c.CreatedAt), c.AuthInfo,
-		).Scan(&id); err != nil {
-			return err
-		}
-		roid = makeROID("C", id, roidSuffix)
-		w := *c
-		w.ROID = roid
-		doc, err := marshalDoc(&w)
-		if err != nil {
-			return err
-		}
-		_, err = t.tx.ExecContext(ctx, `UPDATE contacts SET roid = $2, doc = $3 WHERE id = $1`, id, roid, doc)
-		return err
-	})
+	roid, err := t.insertObject(ctx, "contacts", "C", roidSuffix, `
+		INSERT INTO contacts (contact_id, sponsor_clid, creator_clid, created_at, auth_info, doc)
+		VALUES ($1, $2, $3, $4, $5, '{}')
+		RETURNING id`,
+		[]any{c.ID, c.SponsorClID, c.CreatorClID, t.nullTimeArg(c.CreatedAt), c.AuthInfo},
+		func(roid string) (string, error) {
+			w := *c
+			w.ROID = roid
+			return marshalDoc(&w)
+		}, nil)
 	switch {
 	case err == nil:
 	case isUniqueViolation(err):
@@ -347,4 +336,33 @@ func (t *tx) ContactLinked(ctx context.Context, id string) (bool, error) {
 		return false, fmt.Errorf("links of contact %q: %w", id, err)
 	}
 	return l, nil
+}
+
+// insertObject inserts a domain, contact or host row in one savepoint: the
+// row through insert (an INSERT ... RETURNING id), then its ROID (prefix,
+// the row's id and suffix) and its JSON document, which docOf writes for
+// that ROID, then whatever after adds for the new row (nil for nothing).
+// It returns the ROID.
+func (t *tx) insertObject(ctx context.Context, table, prefix, suffix, insert string, args []any,
+	docOf func(roid string) (string, error), after func(id int64) error) (string, error) {
+	var roid string
+	err := t.savepoint(ctx, func() error {
+		var id int64
+		if err := t.tx.QueryRowContext(ctx, insert, args...).Scan(&id); err != nil {
+			return err
+		}
+		roid = makeROID(prefix, id, suffix)
+		doc, err := docOf(roid)
+		if err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(ctx, `UPDATE `+table+` SET roid = $2, doc = $3 WHERE id = $1`, id, roid, doc); err != nil {
+			return err
+		}
+		if after != nil {
+			return after(id)
+		}
+		return nil
+	})
+	return roid, err
 }

@@ -201,32 +201,19 @@ func (t *tx) CreateDomain(ctx context.Context, d *registry.Domain, roidSuffix st
 	if err != nil {
 		return err
 	}
-	var roid string
-	err = t.savepoint(ctx, func() error {
-		var id int64
-		if err := t.tx.QueryRowContext(ctx, `
-			INSERT INTO domains (name, sponsor_clid, creator_clid, created_at, expires_at, deleted_at,
-			                     next_event_at, auth_info, doc, model, account_number)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', $9, $10)
-			RETURNING id`,
-			d.Name, d.SponsorClID, d.CreatorClID, t.nullTimeArg(d.CreatedAt), t.nullTimeArg(d.ExpiresAt),
-			t.nullTimeArg(d.DeletedAt), t.nullTimeArg(d.NextEventAt), d.AuthInfo, string(d.Model), d.AccountNumber,
-		).Scan(&id); err != nil {
-			return err
-		}
-		roid = makeROID("D", id, roidSuffix)
-		w := *d
-		w.ROID = roid
-		doc, err := domainDoc(&w)
-		if err != nil {
-			return err
-		}
-		if _, err := t.tx.ExecContext(ctx,
-			`UPDATE domains SET roid = $2, doc = $3 WHERE id = $1`, id, roid, doc); err != nil {
-			return err
-		}
-		return t.writeDomainLinks(ctx, id, links)
-	})
+	roid, err := t.insertObject(ctx, "domains", "D", roidSuffix, `
+		INSERT INTO domains (name, sponsor_clid, creator_clid, created_at, expires_at, deleted_at,
+		                     next_event_at, auth_info, doc, model, account_number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', $9, $10)
+		RETURNING id`,
+		[]any{d.Name, d.SponsorClID, d.CreatorClID, t.nullTimeArg(d.CreatedAt), t.nullTimeArg(d.ExpiresAt),
+			t.nullTimeArg(d.DeletedAt), t.nullTimeArg(d.NextEventAt), d.AuthInfo, string(d.Model), d.AccountNumber},
+		func(roid string) (string, error) {
+			w := *d
+			w.ROID = roid
+			return domainDoc(&w)
+		},
+		func(id int64) error { return t.writeDomainLinks(ctx, id, links) })
 	switch {
 	case err == nil:
 	case isUniqueViolation(err):

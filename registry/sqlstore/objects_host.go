@@ -78,27 +78,16 @@ func (t *tx) CreateHost(ctx context.Context, h *registry.Host, roidSuffix string
 	if err != nil {
 		return err
 	}
-	var roid string
-	err = t.savepoint(ctx, func() error {
-		var id int64
-		if err := t.tx.QueryRowContext(ctx, `
-			INSERT INTO hosts (name, sponsor_clid, creator_clid, created_at, superordinate_id, doc)
-			VALUES ($1, $2, $3, $4, $5, '{}')
-			RETURNING id`,
-			h.Name, h.SponsorClID, h.CreatorClID, t.nullTimeArg(h.CreatedAt), sup,
-		).Scan(&id); err != nil {
-			return err
-		}
-		roid = makeROID("H", id, roidSuffix)
-		w := *h
-		w.ROID = roid
-		doc, err := hostDoc(&w)
-		if err != nil {
-			return err
-		}
-		_, err = t.tx.ExecContext(ctx, `UPDATE hosts SET roid = $2, doc = $3 WHERE id = $1`, id, roid, doc)
-		return err
-	})
+	roid, err := t.insertObject(ctx, "hosts", "H", roidSuffix, `
+		INSERT INTO hosts (name, sponsor_clid, creator_clid, created_at, superordinate_id, doc)
+		VALUES ($1, $2, $3, $4, $5, '{}')
+		RETURNING id`,
+		[]any{h.Name, h.SponsorClID, h.CreatorClID, t.nullTimeArg(h.CreatedAt), sup},
+		func(roid string) (string, error) {
+			w := *h
+			w.ROID = roid
+			return hostDoc(&w)
+		}, nil)
 	switch {
 	case err == nil:
 	case isUniqueViolation(err):
