@@ -20,6 +20,28 @@ type AccountTx interface {
 	// UpdateAccount writes every mutable field of a (all but ID, Number,
 	// Handle and CreatedAt).
 	UpdateAccount(ctx context.Context, a *Account) error
+	// AccountDomains lists the names of the domains, in any state, the
+	// account holds (Domain.AccountNumber), by name.
+	AccountDomains(ctx context.Context, number string) ([]string, error)
+	// AccountContacts lists the IDs of the contacts the account owns
+	// (Contact.AccountNumber), by ID.
+	AccountContacts(ctx context.Context, number string) ([]string, error)
+	// MoveAccountBills gives every bill of account from, in any state, to
+	// account to, and returns how many it moved.
+	MoveAccountBills(ctx context.Context, from, to string) (int, error)
+	// MoveAccountMessages gives every inbox message of account from to
+	// account to, keeping their IDs and times, and returns how many.
+	MoveAccountMessages(ctx context.Context, from, to string) (int, error)
+	// MoveConsentTokens gives the unused consent tokens issued by account
+	// from to account to, and returns how many. Used ones stay as the
+	// record of what from did.
+	MoveConsentTokens(ctx context.Context, from, to string) (int, error)
+	// AddAccountMessage puts m in its account's inbox and sets its ID;
+	// KindNotFound when there is no such account.
+	AddAccountMessage(ctx context.Context, m *AccountMessage) error
+	// AccountMessages lists the account's inbox, oldest first.
+	AccountMessages(ctx context.Context, number string) ([]AccountMessage, error)
+
 	// NextContactSeq returns the account's next contact sequence number
 	// (1, 2, ...), never the same twice.
 	NextContactSeq(ctx context.Context, accountNumber string) (int, error)

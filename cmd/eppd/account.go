@@ -25,7 +25,12 @@ it begin with the account's handle ("abcdef0702-00001").
 
 A registrant moves a registrant-managed domain to a reseller's management
 with a consent token ("eppd account consent-token"), which the operator
-issues to the registrant and the registrant gives to the reseller.`,
+issues to the registrant and the registrant gives to the reseller.
+
+A customer with several accounts under one identity number has them merged
+into one ("eppd account merge"), then points its domains to one registrant
+contact ("eppd domain set-registrant") and deletes the contacts left unused
+("eppd account prune-contacts").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -36,6 +41,9 @@ issues to the registrant and the registrant gives to the reseller.`,
 		newAccountCloseCmd(),
 		newAccountHistoryCmd(),
 		newAccountConsentTokenCmd(),
+		newAccountMergeCmd(),
+		newAccountMessagesCmd(),
+		newAccountPruneContactsCmd(),
 	)
 	return cmd
 }

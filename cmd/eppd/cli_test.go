@@ -519,7 +519,9 @@ func TestCommandTree(t *testing.T) {
 		{"reseller", "cert", "issue"}, {"reseller", "suspend"}, {"reseller", "resume"},
 		{"reseller", "access"}, {"reseller", "history"}, {"reseller", "model"},
 		{"account", "create"}, {"account", "list"}, {"account", "show"}, {"account", "close"},
-		{"account", "history"}, {"account", "consent-token"},
+		{"account", "history"}, {"account", "consent-token"}, {"account", "merge"}, {"account", "messages"},
+		{"account", "prune-contacts"}, {"domain", "set-registrant"}, {"domain", "connect"}, {"domain", "disconnect"},
+		{"contact", "delete"},
 		{"domain", "create"}, {"domain", "set-model"}, {"domain", "history"},
 		{"contact", "history"}, {"host", "history"}, {"process"}, {"serve"},
 	} {

@@ -32,7 +32,11 @@ func newObjectCmd(objectType, idName, short string) *cobra.Command {
 		},
 	})
 	if objectType == registry.ObjectDomain {
-		cmd.AddCommand(newDomainCreateCmd(), newDomainSetModelCmd(), newDomainStatusCmd())
+		cmd.AddCommand(newDomainCreateCmd(), newDomainSetModelCmd(), newDomainStatusCmd(),
+			newDomainSetRegistrantCmd(), newDomainLinkCmd(true), newDomainLinkCmd(false))
+	}
+	if objectType == registry.ObjectContact {
+		cmd.AddCommand(newContactDeleteCmd())
 	}
 	return cmd
 }

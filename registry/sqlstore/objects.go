@@ -172,7 +172,7 @@ func normContact(c *registry.Contact) {
 	normTransfer(c.Transfer)
 }
 
-const contactColumns = `id, roid, contact_id, sponsor_clid, creator_clid, created_at, auth_info, doc`
+const contactColumns = `id, roid, contact_id, sponsor_clid, creator_clid, created_at, auth_info, account_number, doc`
 
 func scanContact(row rowScanner) (*registry.Contact, error) {
 	var (
@@ -180,10 +180,10 @@ func scanContact(row rowScanner) (*registry.Contact, error) {
 		roid                        sql.NullString
 		contactID, sponsor, creator string
 		createdAt                   time.Time
-		authInfo                    string
+		authInfo, account           string
 		doc                         []byte
 	)
-	if err := row.Scan(&id, &roid, &contactID, &sponsor, &creator, timeCol{&createdAt}, &authInfo, docCol{&doc}); err != nil {
+	if err := row.Scan(&id, &roid, &contactID, &sponsor, &creator, timeCol{&createdAt}, &authInfo, &account, docCol{&doc}); err != nil {
 		return nil, err
 	}
 	var c registry.Contact
@@ -191,7 +191,7 @@ func scanContact(row rowScanner) (*registry.Contact, error) {
 		return nil, fmt.Errorf("stored contact %q: %w", contactID, err)
 	}
 	c.ROID, c.ID, c.SponsorClID, c.CreatorClID = roid.String, contactID, sponsor, creator
-	c.CreatedAt, c.AuthInfo = createdAt, authInfo
+	c.CreatedAt, c.AuthInfo, c.AccountNumber = createdAt, authInfo, account
 	normContact(&c)
 	return &c, nil
 }
@@ -199,10 +199,10 @@ func scanContact(row rowScanner) (*registry.Contact, error) {
 func (t *tx) CreateContact(ctx context.Context, c *registry.Contact, roidSuffix string) error {
 	normContact(c)
 	roid, err := t.insertObject(ctx, "contacts", "C", roidSuffix, `
-		INSERT INTO contacts (contact_id, sponsor_clid, creator_clid, created_at, auth_info, doc)
-		VALUES ($1, $2, $3, $4, $5, '{}')
+		INSERT INTO contacts (contact_id, sponsor_clid, creator_clid, created_at, auth_info, account_number, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, '{}')
 		RETURNING id`,
-		[]any{c.ID, c.SponsorClID, c.CreatorClID, t.nullTimeArg(c.CreatedAt), c.AuthInfo},
+		[]any{c.ID, c.SponsorClID, c.CreatorClID, t.nullTimeArg(c.CreatedAt), c.AuthInfo, c.AccountNumber},
 		func(roid string) (string, error) {
 			w := *c
 			w.ROID = roid
@@ -262,8 +262,8 @@ func (t *tx) UpdateContact(ctx context.Context, c *registry.Contact) error {
 	}
 	err = t.savepoint(ctx, func() error {
 		_, err := t.tx.ExecContext(ctx, `
-			UPDATE contacts SET sponsor_clid = $2, auth_info = $3, doc = $4 WHERE id = $1`,
-			r.id, w.SponsorClID, w.AuthInfo, doc)
+			UPDATE contacts SET sponsor_clid = $2, auth_info = $3, account_number = $4, doc = $5 WHERE id = $1`,
+			r.id, w.SponsorClID, w.AuthInfo, w.AccountNumber, doc)
 		return err
 	})
 	if err != nil {

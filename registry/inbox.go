@@ -1,0 +1,59 @@
+package registry
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// AccountMessage is a message in a customer account's inbox: what the
+// registry told the account holder, kept for the self-service channel to
+// show. The e-mail that carries it goes through the outbox.
+type AccountMessage struct {
+	ID            int64
+	AccountNumber string
+	CreatedAt     time.Time
+	Subject       string
+	Body          string
+	// Domain is the domain the message is about, "" for none.
+	Domain string
+	// ReadAt is zero until the holder reads it.
+	ReadAt time.Time
+}
+
+// AccountMessages returns the inbox of an account, oldest first;
+// KindNotFound when there is no such account.
+func (s *Service) AccountMessages(ctx context.Context, number string) ([]AccountMessage, error) {
+	number = strings.TrimSpace(number)
+	var out []AccountMessage
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		if _, err := tx.Account(ctx, number); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.AccountMessages(ctx, number)
+		return err
+	})
+	return out, err
+}
+
+// tellAccount puts a message in acc's inbox and, when acc has an e-mail
+// address, queues the same text as an e-mail to it under key, all in the
+// caller's transaction: the holder hears of a change if and only if it
+// commits.
+func (s *Service) tellAccount(ctx context.Context, tx Tx, acc *Account, key, domain, subject, body string) error {
+	now := s.clock.Now()
+	if err := tx.AddAccountMessage(ctx, &AccountMessage{
+		AccountNumber: acc.Number, CreatedAt: now, Subject: subject, Body: body, Domain: domain,
+	}); err != nil {
+		return err
+	}
+	if acc.Email == "" {
+		return nil
+	}
+	_, err := tx.EnqueueOutbox(ctx, &OutboxMessage{
+		Key: key, Channel: OutboxEmail, To: acc.Email, Subject: subject, Body: body,
+		CreatedAt: now, NextAttemptAt: now,
+	})
+	return err
+}
