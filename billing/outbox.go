@@ -113,6 +113,15 @@ type serverError struct{ err error }
 func (e *serverError) Error() string { return e.err.Error() }
 func (e *serverError) Unwrap() error { return e.err }
 
+// permanentError is a failure of one message that trying again would
+// repeat: a 5xx reply to its recipient or to its content (RFC 5321 section
+// 4.2.1, such as 550 for a mailbox that does not exist), or a message that
+// cannot be written at all.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
 // mailSession is one SMTP connection, over which messages go one after the
 // other.
 type mailSession struct {
@@ -217,15 +226,17 @@ func (s *mailSession) extend() {
 // send hands one message to the server. nil means the server accepted it.
 func (s *mailSession) send(from, to string, msg []byte) error {
 	s.extend()
+	// A refusal of the sender is the registry's problem, not the
+	// message's: it is never taken for a permanent failure of the message.
 	if err := s.c.Mail(from); err != nil {
-		return s.failed("MAIL FROM", err)
+		return s.failed("MAIL FROM", err, false)
 	}
 	if err := s.c.Rcpt(to); err != nil {
-		return s.failed("RCPT TO", err)
+		return s.failed("RCPT TO", err, true)
 	}
 	w, err := s.c.Data()
 	if err != nil {
-		return s.failed("DATA", err)
+		return s.failed("DATA", err, true)
 	}
 	if _, err := w.Write(msg); err != nil {
 		// Stopped in the middle of the message: nothing more can be said
@@ -234,19 +245,26 @@ func (s *mailSession) send(from, to string, msg []byte) error {
 		return fmt.Errorf("message: %w", err)
 	}
 	if err := w.Close(); err != nil {
-		return s.failed("end of message", err)
+		return s.failed("end of message", err, true)
 	}
 	return nil
 }
 
 // failed readies the session for the next message after the server
-// refused this one, or marks it broken when the server did not answer.
-func (s *mailSession) failed(step string, err error) error {
+// refused this one, or marks it broken when the server did not answer. A
+// 5xx reply at a step where it concerns the message (permanent) is a
+// permanentError.
+func (s *mailSession) failed(step string, err error, permanent bool) error {
 	var reply *textproto.Error
-	if !errors.As(err, &reply) || s.c.Reset() != nil {
+	isReply := errors.As(err, &reply)
+	if !isReply || s.c.Reset() != nil {
 		s.broken = true
 	}
-	return fmt.Errorf("%s: %w", step, err)
+	err = fmt.Errorf("%s: %w", step, err)
+	if permanent && isReply && reply.Code >= 500 && reply.Code < 600 {
+		return &permanentError{err}
+	}
+	return err
 }
 
 // close says goodbye, briefly, and closes the connection.
@@ -317,6 +335,9 @@ var DefaultBackoff = []time.Duration{
 const (
 	DefaultClaim      = 10 * time.Minute
 	DefaultEmailLimit = 1000
+	// DefaultMaxAttempts gives an e-mail that keeps failing about two
+	// weeks of DefaultBackoff before it is given up.
+	DefaultMaxAttempts = 20
 )
 
 // OutboxConfig says how a Deliverer delivers. Zero fields take defaults.
@@ -334,6 +355,11 @@ type OutboxConfig struct {
 	// EmailLimit is the most e-mails one DeliverDue tries;
 	// DefaultEmailLimit when zero.
 	EmailLimit int
+	// MaxAttempts is how many attempts an e-mail gets whose failures may
+	// pass (4xx replies, network and server failures) before it is given
+	// up and marked failed; DefaultMaxAttempts when zero. A permanent
+	// refusal fails it at once.
+	MaxAttempts int
 	// Logger gets a line for every failed attempt and every repair; nil
 	// for none.
 	Logger *slog.Logger
@@ -358,7 +384,9 @@ type OutboxConfig struct {
 // Such an e-mail is sent again once its claim ends (OutboxConfig.Claim). Its
 // Message-ID is derived from its key, so the copies carry the same one and a
 // receiver can drop the second. An e-mail is never lost: it stays due until
-// a server accepts it.
+// a server accepts it, or, once given up (a permanent refusal, or
+// OutboxConfig.MaxAttempts failures), is kept, marked failed, for the
+// operator to look at and retry.
 //
 // A letter is neither lost nor written twice as long as the batch directory
 // stays the same: letters are given their batch in the database before the
@@ -371,14 +399,15 @@ type OutboxConfig struct {
 // batch ID, or a letter's key, that it has seen. Letters are best written by
 // one scheduled run at a time.
 type Deliverer struct {
-	store   registry.Store
-	clock   registry.Clock
-	mailer  *Mailer
-	from    *mail.Address
-	backoff []time.Duration
-	claim   time.Duration
-	limit   int
-	log     *slog.Logger
+	store       registry.Store
+	clock       registry.Clock
+	mailer      *Mailer
+	from        *mail.Address
+	backoff     []time.Duration
+	claim       time.Duration
+	limit       int
+	maxAttempts int
+	log         *slog.Logger
 }
 
 // NewDeliverer returns a deliverer of store's outbox, taking time from
@@ -386,7 +415,8 @@ type Deliverer struct {
 func NewDeliverer(store registry.Store, clock registry.Clock, cfg OutboxConfig) (*Deliverer, error) {
 	d := &Deliverer{
 		store: store, clock: clock,
-		backoff: slices.Clone(cfg.Backoff), claim: cfg.Claim, limit: cfg.EmailLimit, log: cfg.Logger,
+		backoff: slices.Clone(cfg.Backoff), claim: cfg.Claim, limit: cfg.EmailLimit, maxAttempts: cfg.MaxAttempts,
+		log: cfg.Logger,
 	}
 	if cfg.Mailer != nil {
 		m := *cfg.Mailer
@@ -414,6 +444,12 @@ func NewDeliverer(store registry.Store, clock registry.Clock, cfg OutboxConfig) 
 	}
 	if d.limit < 0 {
 		return nil, fmt.Errorf("e-mail limit %d is negative", d.limit)
+	}
+	if d.maxAttempts == 0 {
+		d.maxAttempts = DefaultMaxAttempts
+	}
+	if d.maxAttempts < 0 {
+		return nil, fmt.Errorf("maximum attempts %d is negative", d.maxAttempts)
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -446,18 +482,32 @@ func (d *Deliverer) record(ctx context.Context, fn func(ctx context.Context, tx 
 	return d.store.Tx(ctx, func(tx registry.Tx) error { return fn(ctx, tx) })
 }
 
+// Delivery counts what one DeliverDue did.
+type Delivery struct {
+	// Sent were accepted by the SMTP server.
+	Sent int
+	// Retrying failed, and are due again after their back-off.
+	Retrying int
+	// Failed were given up: refused for good, or out of attempts
+	// (OutboxConfig.MaxAttempts). They are kept, marked failed, and not
+	// tried again until the operator retries them.
+	Failed int
+}
+
 // DeliverDue sends the e-mails that are due, one at a time, oldest due
 // first, up to the configured limit: it claims one, sends it, and marks it
-// sent once the server accepted it, or failed, due again after its back-off.
-// It returns how many were sent and how many failed.
+// sent once the server accepted it, or failed: due again after its
+// back-off, or failed for good after a permanent refusal (a 5xx reply to
+// the recipient or the message) or its last attempt.
 //
 // An e-mail the server refuses fails alone; the others are still tried.
 // When the server cannot be used at all (down, TLS, login) the e-mail that
 // found out fails and DeliverDue stops with an error, leaving the rest due.
 // A store failure stops it too.
-func (d *Deliverer) DeliverDue(ctx context.Context) (sent, failed int, err error) {
+func (d *Deliverer) DeliverDue(ctx context.Context) (Delivery, error) {
+	var res Delivery
 	if d.mailer == nil {
-		return 0, 0, errors.New("no SMTP server configured")
+		return res, errors.New("no SMTP server configured")
 	}
 	var s *mailSession
 	defer func() {
@@ -465,9 +515,9 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (sent, failed int, err error
 			s.close()
 		}
 	}()
-	for sent+failed < d.limit {
+	for res.Sent+res.Retrying+res.Failed < d.limit {
 		if err := ctx.Err(); err != nil {
-			return sent, failed, err
+			return res, err
 		}
 		now := d.clock.Now()
 		var ms []registry.OutboxMessage
@@ -477,10 +527,10 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (sent, failed int, err error
 			return err
 		})
 		if err != nil {
-			return sent, failed, fmt.Errorf("claim e-mail: %w", err)
+			return res, fmt.Errorf("claim e-mail: %w", err)
 		}
 		if len(ms) == 0 {
-			return sent, failed, nil
+			return res, nil
 		}
 		m := &ms[0]
 
@@ -489,6 +539,9 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (sent, failed int, err error
 			s = nil
 		}
 		to, msg, sendErr := formatEmail(d.from, m)
+		if sendErr != nil {
+			sendErr = &permanentError{sendErr}
+		}
 		if sendErr == nil && s == nil {
 			s, sendErr = d.mailer.dial(ctx)
 		}
@@ -497,30 +550,88 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (sent, failed int, err error
 		}
 		if sendErr == nil {
 			if err := d.markSent(ctx, m); err != nil {
-				return sent, failed, err
+				return res, err
 			}
-			sent++
+			res.Sent++
 			continue
 		}
 
-		failed++
-		next := d.clock.Now().Add(d.backoffAfter(m.Attempts))
-		d.log.Warn("e-mail not delivered", "id", m.ID, "key", m.Key, "attempt", m.Attempts,
-			"next_attempt", next, "error", sendErr)
-		if err := d.record(ctx, func(ctx context.Context, tx registry.Tx) error {
-			return tx.MarkOutboxFailed(ctx, m.ID, sendErr.Error(), next)
-		}); err != nil {
-			return sent, failed, fmt.Errorf("record failed e-mail %d: %w", m.ID, err)
+		if err := d.markFailed(ctx, m, sendErr, &res); err != nil {
+			return res, err
 		}
 		var se *serverError
 		if errors.As(sendErr, &se) {
-			return sent, failed, sendErr
+			return res, sendErr
 		}
 		if ctx.Err() != nil {
-			return sent, failed, ctx.Err()
+			return res, ctx.Err()
 		}
 	}
-	return sent, failed, nil
+	return res, nil
+}
+
+// markFailed records the failed attempt at m: due again after its
+// back-off, or failed for good when the failure is permanent or the
+// attempt was its last. It counts it in res.
+func (d *Deliverer) markFailed(ctx context.Context, m *registry.OutboxMessage, sendErr error, res *Delivery) error {
+	var pe *permanentError
+	if errors.As(sendErr, &pe) || m.Attempts >= d.maxAttempts {
+		res.Failed++
+		d.log.Error("e-mail failed for good: kept, and not tried again unless the operator retries it",
+			"id", m.ID, "key", m.Key, "attempt", m.Attempts, "permanent", pe != nil, "error", sendErr)
+		err := d.record(ctx, func(ctx context.Context, tx registry.Tx) error {
+			return tx.MarkOutboxFailedForGood(ctx, m.ID, sendErr.Error(), d.clock.Now())
+		})
+		if err != nil {
+			return fmt.Errorf("record failed e-mail %d: %w", m.ID, err)
+		}
+		return nil
+	}
+	res.Retrying++
+	next := d.clock.Now().Add(d.backoffAfter(m.Attempts))
+	d.log.Warn("e-mail not delivered", "id", m.ID, "key", m.Key, "attempt", m.Attempts,
+		"next_attempt", next, "error", sendErr)
+	err := d.record(ctx, func(ctx context.Context, tx registry.Tx) error {
+		return tx.MarkOutboxFailed(ctx, m.ID, sendErr.Error(), next)
+	})
+	if err != nil {
+		return fmt.Errorf("record failed e-mail %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+// DefaultDeliverEvery is how often Loop delivers when not told.
+const DefaultDeliverEvery = time.Minute
+
+// Loop delivers the e-mails that are due (DeliverDue) at once and then
+// every every (DefaultDeliverEvery when 0) until ctx ends, which it
+// returns. A pass that fails is logged, and what it left due is tried at
+// the next tick. Several processes on one database may all loop: no two
+// take the same e-mail (OutboxTx.ClaimOutbox).
+func (d *Deliverer) Loop(ctx context.Context, every time.Duration) error {
+	if d.mailer == nil {
+		return errors.New("no SMTP server configured")
+	}
+	if every <= 0 {
+		every = DefaultDeliverEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		res, err := d.DeliverDue(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			d.log.Error("e-mail delivery stopped; the rest waits for the next pass", "err", err,
+				"sent", res.Sent, "retrying", res.Retrying, "failed", res.Failed)
+		case res != Delivery{}:
+			d.log.Info("e-mail delivery", "sent", res.Sent, "retrying", res.Retrying, "failed", res.Failed)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // markSent records that the server accepted m.

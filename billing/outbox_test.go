@@ -34,6 +34,7 @@ import (
 	"github.com/eppd/eppd/billing"
 	"github.com/eppd/eppd/registry"
 	"github.com/eppd/eppd/registry/sqlstore"
+	"github.com/eppd/eppd/registry/sqlstore/sqltest"
 )
 
 // smtpServer is a real SMTP server, in-process on 127.0.0.1, keeping what
@@ -269,12 +270,19 @@ func (f *outboxFixture) message(id int64) registry.OutboxMessage {
 	return registry.OutboxMessage{}
 }
 
-// deliver runs one pass and checks its counts.
-func (f *outboxFixture) deliver(wantSent, wantFailed int) {
+// deliver runs one pass and checks its counts: sent, and failed to be
+// retried; none given up.
+func (f *outboxFixture) deliver(wantSent, wantRetrying int) {
 	f.t.Helper()
-	sent, failed, err := f.d.DeliverDue(f.ctx)
+	f.deliverWant(billing.Delivery{Sent: wantSent, Retrying: wantRetrying})
+}
+
+// deliverWant runs one pass and checks its counts.
+func (f *outboxFixture) deliverWant(want billing.Delivery) {
+	f.t.Helper()
+	got, err := f.d.DeliverDue(f.ctx)
 	require.NoError(f.t, err)
-	require.Equal(f.t, [2]int{wantSent, wantFailed}, [2]int{sent, failed}, "DeliverDue sent, failed")
+	require.Equal(f.t, want, got, "DeliverDue")
 }
 
 // parsedMail is a received e-mail taken apart.
@@ -493,10 +501,10 @@ func TestDeliverServerDown(t *testing.T) {
 
 		a := f.email("a", "anna@example.se")
 		b := f.email("b", "bo@example.se")
-		sent, failed, err := f.d.DeliverDue(f.ctx)
+		res, err := f.d.DeliverDue(f.ctx)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), down)
-		assert.Equal(t, [2]int{0, 1}, [2]int{sent, failed}, "one failure is enough to stop the pass")
+		assert.Equal(t, billing.Delivery{Retrying: 1}, res, "one failure is enough to stop the pass")
 		ma := f.message(a.ID)
 		assert.Equal(t, 1, ma.Attempts)
 		assert.Contains(t, ma.LastError, "connection refused")
@@ -551,9 +559,9 @@ func TestDeliverHungServer(t *testing.T) {
 		f.d = f.deliverer(m)
 		msg := f.email("a", "anna@example.se")
 		start := time.Now()
-		_, failed, err := f.d.DeliverDue(f.ctx)
+		res, err := f.d.DeliverDue(f.ctx)
 		require.Error(t, err)
-		assert.Equal(t, 1, failed)
+		assert.Equal(t, billing.Delivery{Retrying: 1}, res)
 		assert.Less(t, time.Since(start), 5*time.Second)
 		assert.Contains(t, f.message(msg.ID).LastError, "timeout")
 	})
@@ -565,7 +573,7 @@ func TestDeliverCanceled(t *testing.T) {
 		m := f.email("a", "anna@example.se")
 		ctx, cancel := context.WithCancel(f.ctx)
 		cancel()
-		_, _, err := f.d.DeliverDue(ctx)
+		_, err := f.d.DeliverDue(ctx)
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, 0, f.message(m.ID).Attempts)
 		f.deliver(1, 0)
@@ -587,9 +595,9 @@ func TestDeliverAuth(t *testing.T) {
 		bad.Username, bad.Password = "registry", "wrong"
 		f.d = f.deliverer(bad)
 		f.clock.advance(time.Minute)
-		_, failed, err := f.d.DeliverDue(f.ctx)
+		res, err := f.d.DeliverDue(f.ctx)
 		require.Error(t, err)
-		assert.Equal(t, 1, failed)
+		assert.Equal(t, billing.Delivery{Retrying: 1}, res)
 		assert.Contains(t, err.Error(), "AUTH PLAIN")
 
 		good := f.mailer(f.smtp.addr)
@@ -655,7 +663,7 @@ func TestDeliverTLS(t *testing.T) {
 		m.TLS = billing.TLSStartTLS
 		f.d = f.deliverer(m)
 		f.email("plain", "anna@example.se")
-		_, _, err := f.d.DeliverDue(f.ctx)
+		_, err := f.d.DeliverDue(f.ctx)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "STARTTLS")
 		assert.Empty(t, f.smtp.received())
@@ -666,7 +674,7 @@ func TestDeliverTLS(t *testing.T) {
 		m.TLS = billing.TLSStartTLS
 		f.d = f.deliverer(m)
 		f.clock.advance(time.Minute)
-		_, _, err = f.d.DeliverDue(f.ctx)
+		_, err = f.d.DeliverDue(f.ctx)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "certificate")
 		assert.Empty(t, srv.received())
@@ -688,11 +696,11 @@ func TestDeliverConcurrent(t *testing.T) {
 		for range deliverers {
 			d := f.deliverer(f.mailer(f.smtp.addr))
 			wg.Go(func() {
-				sent, failed, err := d.DeliverDue(f.ctx)
+				res, err := d.DeliverDue(f.ctx)
 				assert.NoError(t, err)
-				assert.Zero(t, failed)
+				assert.Zero(t, res.Retrying+res.Failed)
 				mu.Lock()
-				total += sent
+				total += res.Sent
 				mu.Unlock()
 			})
 		}
@@ -709,6 +717,197 @@ func TestDeliverConcurrent(t *testing.T) {
 	})
 }
 
+// noMailbox is the answer of a server that has no mailbox for the
+// recipient: a permanent refusal.
+var noMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
+
+// TestDeliverPermanentRefusal: an e-mail refused for good (5xx to its
+// recipient or to its content) is marked failed after one attempt and
+// never tried again, while the others go through; retried by the operator,
+// it is due again.
+func TestDeliverPermanentRefusal(t *testing.T) {
+	backends(t, func(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
+		f := newOutboxFixture(t, open(t))
+		tries := map[string]int{}
+		f.smtp.setRefuse(func(step, rcpt string) error {
+			if step == "rcpt" {
+				tries[rcpt]++
+			}
+			switch {
+			case step == "rcpt" && rcpt == "nobody@example.se":
+				return noMailbox
+			case step == "data" && rcpt == "spam@example.se":
+				return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message rejected"}
+			}
+			return nil
+		})
+		nobody := f.email("nobody", "nobody@example.se")
+		spam := f.email("spam", "spam@example.se")
+		anna := f.email("anna", "anna@example.se")
+		t0 := f.clock.Now()
+
+		f.deliverWant(billing.Delivery{Sent: 1, Failed: 2})
+		for _, m := range []*registry.OutboxMessage{nobody, spam} {
+			got := f.message(m.ID)
+			assert.True(t, got.Failed(), "%s failed", m.Key)
+			assert.False(t, got.Sent())
+			assert.Equal(t, 1, got.Attempts)
+			assert.True(t, got.FailedAt.Equal(t0), "FailedAt %v", got.FailedAt)
+		}
+		assert.Regexp(t, `RCPT TO: 550 .*No such mailbox`, f.message(nobody.ID).LastError)
+		assert.Regexp(t, `end of message: 554 .*Message rejected`, f.message(spam.ID).LastError)
+		assert.True(t, f.message(anna.ID).Sent())
+		assert.Equal(t, 1, f.smtp.connections(), "the connection survives a permanent refusal")
+
+		// Never tried again, however long one waits.
+		for range 3 {
+			f.clock.advance(30 * 24 * time.Hour)
+			f.deliverWant(billing.Delivery{})
+		}
+		assert.Equal(t, 1, tries["nobody@example.se"])
+		assert.Equal(t, 1, tries["spam@example.se"])
+		failed := f.messages(registry.OutboxFilter{Failed: true})
+		assert.Equal(t, []int64{nobody.ID, spam.ID}, []int64{failed[0].ID, failed[1].ID})
+		assert.Empty(t, f.messages(registry.OutboxFilter{Pending: true}))
+
+		// The mailbox exists now; the operator retries the e-mail.
+		f.smtp.setRefuse(nil)
+		require.NoError(t, f.store.Tx(f.ctx, func(tx registry.Tx) error {
+			return tx.RetryOutbox(f.ctx, nobody.ID, f.clock.Now())
+		}))
+		f.deliver(1, 0)
+		got := f.message(nobody.ID)
+		assert.True(t, got.Sent())
+		assert.False(t, got.Failed())
+		assert.Equal(t, 1, got.Attempts, "attempts counted anew")
+		assert.Contains(t, got.LastError, "550", "the last error stays as a record")
+		assert.Len(t, f.smtp.received(), 2)
+	})
+}
+
+// TestDeliverMaxAttempts: an e-mail whose failures may pass (4xx) is
+// retried with its back-off until its last attempt, by default the 20th,
+// and then marked failed.
+func TestDeliverMaxAttempts(t *testing.T) {
+	backends(t, func(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
+		f := newOutboxFixture(t, open(t))
+		rcpts := 0
+		f.smtp.setRefuse(func(step, _ string) error {
+			if step == "rcpt" {
+				rcpts++
+			}
+			return tryLater
+		})
+		m := f.email("m", "anna@example.se")
+		for i := 1; i < billing.DefaultMaxAttempts; i++ {
+			f.deliver(0, 1)
+			require.Equal(t, i, f.message(m.ID).Attempts)
+			f.clock.advance(24 * time.Hour)
+		}
+		f.deliverWant(billing.Delivery{Failed: 1})
+		got := f.message(m.ID)
+		assert.True(t, got.Failed())
+		assert.Equal(t, billing.DefaultMaxAttempts, got.Attempts)
+		assert.Contains(t, got.LastError, "451")
+		f.clock.advance(30 * 24 * time.Hour)
+		f.deliverWant(billing.Delivery{})
+		assert.Equal(t, billing.DefaultMaxAttempts, rcpts)
+
+		// A smaller maximum; a server that cannot be reached counts too.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		down := l.Addr().String()
+		require.NoError(t, l.Close())
+		d, err := billing.NewDeliverer(f.store, f.clock, billing.OutboxConfig{Mailer: f.mailer(down), MaxAttempts: 2})
+		require.NoError(t, err)
+		n := f.email("n", "bo@example.se")
+		res, err := d.DeliverDue(f.ctx)
+		require.Error(t, err)
+		assert.Equal(t, billing.Delivery{Retrying: 1}, res)
+		f.clock.advance(time.Minute)
+		res, err = d.DeliverDue(f.ctx)
+		require.Error(t, err)
+		assert.Equal(t, billing.Delivery{Failed: 1}, res)
+		assert.True(t, f.message(n.ID).Failed())
+		assert.Contains(t, f.message(n.ID).LastError, "connection refused")
+
+		_, err = billing.NewDeliverer(f.store, f.clock, billing.OutboxConfig{MaxAttempts: -1})
+		assert.Error(t, err)
+	})
+}
+
+// openStore opens and migrates a store of its own on dsn, closed when the
+// test ends.
+func openStore(t *testing.T, dsn string) *sqlstore.Store {
+	t.Helper()
+	st, err := sqlstore.Open(t.Context(), dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, st.Migrate(t.Context()))
+	return st
+}
+
+// TestDeliverLoopProcesses: two deliverers, each over its own connection
+// pool as in two eppd processes on one database, loop at once over one
+// outbox: every e-mail is sent once, and every permanent refusal is tried
+// once.
+func TestDeliverLoopProcesses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dsn  func(t testing.TB) string
+	}{{"sqlite", sqltest.SQLite}, {"postgres", sqltest.Postgres}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := tc.dsn(t)
+			stores := []*sqlstore.Store{openStore(t, dsn), openStore(t, dsn)}
+			f := newOutboxFixture(t, stores[0])
+			tries := map[string]int{}
+			f.smtp.setRefuse(func(step, rcpt string) error {
+				if step == "rcpt" {
+					tries[rcpt]++
+					if strings.HasPrefix(rcpt, "gone") {
+						return noMailbox
+					}
+				}
+				return nil
+			})
+			const n = 40
+			for i := range n {
+				to := fmt.Sprintf("r%02d@example.se", i)
+				if i%8 == 0 {
+					to = fmt.Sprintf("gone%02d@example.se", i)
+				}
+				f.email(fmt.Sprintf("m%02d", i), to)
+			}
+			ctx, cancel := context.WithCancel(f.ctx)
+			var wg sync.WaitGroup
+			for _, st := range stores {
+				d, err := billing.NewDeliverer(st, f.clock, billing.OutboxConfig{Mailer: f.mailer(f.smtp.addr), EmailLimit: 3})
+				require.NoError(t, err)
+				wg.Go(func() { assert.ErrorIs(t, d.Loop(ctx, 5*time.Millisecond), context.Canceled) })
+			}
+			require.Eventually(t, func() bool { return len(f.messages(registry.OutboxFilter{Pending: true})) == 0 },
+				20*time.Second, 10*time.Millisecond)
+			cancel()
+			wg.Wait()
+
+			assert.Len(t, f.messages(registry.OutboxFilter{Failed: true}), n/8)
+			seen := map[string]int{}
+			for _, m := range f.smtp.received() {
+				seen[m.To[0]]++
+			}
+			assert.Len(t, seen, n-n/8)
+			for to, c := range seen {
+				assert.Equal(t, 1, c, "e-mails to %s", to)
+			}
+			f.smtp.mu.Lock()
+			defer f.smtp.mu.Unlock()
+			for to, c := range tries {
+				assert.Equal(t, 1, c, "RCPT TO %s", to)
+			}
+		})
+	}
+}
+
 func TestNewDelivererChecksMailer(t *testing.T) {
 	for _, m := range []billing.Mailer{
 		{Addr: "localhost", From: "a@example.se"},
@@ -721,7 +920,7 @@ func TestNewDelivererChecksMailer(t *testing.T) {
 	}
 	d, err := billing.NewDeliverer(nil, registry.SystemClock{}, billing.OutboxConfig{})
 	require.NoError(t, err)
-	_, _, err = d.DeliverDue(t.Context())
+	_, err = d.DeliverDue(t.Context())
 	assert.ErrorContains(t, err, "no SMTP server")
 }
 

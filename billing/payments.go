@@ -208,7 +208,6 @@ func (b *Biller) ImportPayments(ctx context.Context, a registry.Actor, r io.Read
 func (b *Biller) SettleByPayer(ctx context.Context, a registry.Actor, domain string, charger registry.Charger) (*PayResult, error) {
 	var res *PayResult
 	err := b.store.Tx(ctx, func(tx registry.Tx) error {
-		res = &PayResult{}
 		d, err := tx.Domain(ctx, registry.NormalizeName(domain))
 		if err != nil {
 			return err
@@ -220,35 +219,158 @@ func (b *Biller) SettleByPayer(ctx context.Context, a registry.Actor, domain str
 		if !ok {
 			return registry.Errorf(registry.KindForbidden, "%s does not hold the payer role on domain %s", a.ClID, d.Name)
 		}
-		bill, err := tx.UnpaidBillOfDomain(ctx, d.ROID)
+		bill, err := lockUnpaidBill(ctx, tx, d)
 		if registry.IsKind(err, registry.KindNotFound) {
 			return registry.Errorf(registry.KindStatusProhibits, "domain %s is on no unpaid bill", d.Name)
 		}
 		if err != nil {
 			return err
 		}
-		now := b.clock.Now()
-		charge := func(op registry.ChargeOp, name string, years int) error {
-			return charger.Charge(ctx, tx, registry.Charge{ResellerClID: a.ClID, Op: op, Domain: name, Years: years,
-				At: now, ClTRID: a.ClTRID, SvTRID: a.SvTRID})
-		}
-		for _, l := range bill.Lines {
-			if l.RemovedAt.IsZero() {
-				if err := charge(registry.ChargeRenew, l.Domain, l.Years); err != nil {
-					return err
-				}
-			}
-		}
-		if bill.Fees > 0 {
-			if err := charge(OpReminderFee, d.Name, 0); err != nil {
-				return err
-			}
-		}
-		left := Money{Minor: bill.Total - bill.Paid, Currency: bill.Currency}
-		ref := fmt.Sprintf("balance/%s/%s/%s", a.ClID, bill.Number, now.UTC().Format(time.RFC3339Nano))
-		res.Payment, res.Bill, res.Renewed, res.Reactivated, res.Reason, err = b.pay(ctx, tx, a, bill.Number, left, now, ref)
+		res, err = b.settle(ctx, tx, a, d, bill, charger)
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// PayerRenewal is what RenewByPayer did.
+type PayerRenewal struct {
+	// Settled is false when the renew was not one that settles a bill:
+	// nothing was done, and the renew is an ordinary one.
+	Settled bool
+	// Domain is the domain renewed, with its new expiry.
+	Domain *registry.Domain
+	// Payment is the settlement of the bill.
+	Payment *PayResult
+}
+
+// RenewByPayer is a renew of the domain by the reseller a as EPP asks it:
+// curExp is the expiry date a believes the domain has, years the period
+// asked (0 when none is). When the domain is registrant-managed, on an
+// unpaid bill, and a holds its payer role, the renew settles the bill as
+// SettleByPayer does, in one transaction with the checks below: every
+// domain on the bill is renewed by its line's period, and the result holds
+// the domain with its new expiry. Otherwise Settled is false and nothing
+// is done: the renew is an ordinary one (registry.Service.RenewDomain),
+// whose policy refuses whoever may not renew.
+//
+// The period is the bill's. A renew without one renews by it; one asking
+// for another is refused with KindPolicy and a reason naming the bill's
+// period, rather than settled for a period the reseller did not ask for
+// (the period is changed on the bill, while changes are open:
+// Biller.ChangeBill). KindRange when curExp is not the domain's expiry
+// date, as for an ordinary renew; KindBilling when the balance does not
+// cover the bill, and then nothing changes.
+func (b *Biller) RenewByPayer(ctx context.Context, a registry.Actor, domain string, curExp time.Time, years int, charger registry.Charger) (*PayerRenewal, error) {
+	name := registry.NormalizeName(domain)
+	var out *PayerRenewal
+	err := b.store.Tx(ctx, func(tx registry.Tx) error {
+		out = &PayerRenewal{}
+		d, err := tx.Domain(ctx, name)
+		if registry.IsKind(err, registry.KindNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if registry.DomainModel(d) != registry.ModelRegistrant {
+			return nil
+		}
+		if ok, err := registry.HoldsPayerRole(ctx, tx, d, a.ClID); err != nil || !ok {
+			return err
+		}
+		bill, err := lockUnpaidBill(ctx, tx, d)
+		if registry.IsKind(err, registry.KindNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// Read again under lock, after the bill as the billing run locks
+		// them: the expiry checked is the one renewed from.
+		if d, err = tx.LockDomain(ctx, name); err != nil {
+			return err
+		}
+		if cur := d.ExpiresAt.UTC().Format(time.DateOnly); cur != curExp.Format(time.DateOnly) {
+			return registry.Errorf(registry.KindRange, "the current expiry date of domain %s is %s, not %s",
+				d.Name, cur, curExp.Format(time.DateOnly))
+		}
+		for _, l := range bill.Lines {
+			if l.DomainROID == d.ROID && l.RemovedAt.IsZero() && years != 0 && years != l.Years {
+				return registry.Errorf(registry.KindPolicy,
+					"domain %s is on bill %s, which renews it by %s: renew it with that period, or without one, to pay the bill",
+					d.Name, bill.Number, yearsText(l.Years))
+			}
+		}
+		res, err := b.settle(ctx, tx, a, d, bill, charger)
+		if err != nil {
+			return err
+		}
+		if d, err = tx.Domain(ctx, name); err != nil {
+			return err
+		}
+		out = &PayerRenewal{Settled: true, Domain: d, Payment: res}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// yearsText is "1 year" or "n years".
+func yearsText(n int) string {
+	if n == 1 {
+		return "1 year"
+	}
+	return fmt.Sprintf("%d years", n)
+}
+
+// lockUnpaidBill locks the unpaid bill d is on; KindNotFound when there is
+// none, also when a payment settled it before the lock was had.
+func lockUnpaidBill(ctx context.Context, tx registry.Tx, d *registry.Domain) (*registry.Bill, error) {
+	bill, err := tx.UnpaidBillOfDomain(ctx, d.ROID)
+	if err != nil {
+		return nil, err
+	}
+	if bill, err = tx.LockBill(ctx, bill.Number); err != nil {
+		return nil, err
+	}
+	if !bill.State.Open() {
+		return nil, registry.Errorf(registry.KindNotFound, "domain %s is on no unpaid bill", d.Name)
+	}
+	return bill, nil
+}
+
+// settle pays the locked bill from the prepaid balance of the reseller a,
+// through charger: a renewal for each domain on it by its period and the
+// reminder fee once added (charged on d), then a payment of what is left
+// of it, which renews its domains.
+func (b *Biller) settle(ctx context.Context, tx registry.Tx, a registry.Actor, d *registry.Domain, bill *registry.Bill, charger registry.Charger) (*PayResult, error) {
+	now := b.clock.Now()
+	charge := func(op registry.ChargeOp, name string, years int) error {
+		return charger.Charge(ctx, tx, registry.Charge{ResellerClID: a.ClID, Op: op, Domain: name, Years: years,
+			At: now, ClTRID: a.ClTRID, SvTRID: a.SvTRID})
+	}
+	for _, l := range bill.Lines {
+		if l.RemovedAt.IsZero() {
+			if err := charge(registry.ChargeRenew, l.Domain, l.Years); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if bill.Fees > 0 {
+		if err := charge(OpReminderFee, d.Name, 0); err != nil {
+			return nil, err
+		}
+	}
+	left := Money{Minor: bill.Total - bill.Paid, Currency: bill.Currency}
+	ref := fmt.Sprintf("balance/%s/%s/%s", a.ClID, bill.Number, now.UTC().Format(time.RFC3339Nano))
+	res := &PayResult{}
+	var err error
+	res.Payment, res.Bill, res.Renewed, res.Reactivated, res.Reason, err = b.pay(ctx, tx, a, bill.Number, left, now, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,8 @@ type OutboxMessage struct {
 	// Body is plain text, lines separated by "\n".
 	Body      string
 	CreatedAt time.Time
-	// Attempts counts the deliveries begun: claims of an e-mail, so one
+	// Attempts counts the deliveries begun since the message was written
+	// or the operator last retried it: claims of an e-mail, so one
 	// interrupted by a crash counts too.
 	Attempts int
 	// NextAttemptAt is when the message is next due: at first CreatedAt
@@ -55,6 +56,11 @@ type OutboxMessage struct {
 	// went into a batch file; zero until then. A sent message is never
 	// delivered again.
 	SentAt time.Time
+	// FailedAt is when delivery was given up: the recipient's server
+	// refused the e-mail for good, or it failed too many times. Zero
+	// otherwise. A failed message is kept, never sent and never tried
+	// again until the operator retries it (OutboxTx.RetryOutbox).
+	FailedAt time.Time
 	// LastError is why the last attempt failed; kept once the message is
 	// sent, as a record.
 	LastError string
@@ -65,6 +71,9 @@ type OutboxMessage struct {
 
 // Sent reports whether the message has been delivered.
 func (m OutboxMessage) Sent() bool { return !m.SentAt.IsZero() }
+
+// Failed reports whether delivery of the message was given up.
+func (m OutboxMessage) Failed() bool { return !m.FailedAt.IsZero() }
 
 // Validate checks that m can be enqueued and delivered: a key, a known
 // channel, a recipient (for e-mail, one that parses as an address) and a
@@ -104,8 +113,11 @@ func (m OutboxMessage) Validate() error {
 type OutboxFilter struct {
 	// Channel selects one channel.
 	Channel OutboxChannel
-	// Pending selects the messages not sent yet.
+	// Pending selects the messages still to be delivered: not sent, and
+	// not failed.
 	Pending bool
+	// Failed selects the messages whose delivery was given up.
+	Failed bool
 	// BatchID selects the letters of one batch.
 	BatchID string
 	// Limit is the most messages returned (the oldest); 0 for all.

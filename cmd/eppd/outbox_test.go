@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -23,7 +24,8 @@ import (
 )
 
 // mailbox is an SMTP server on 127.0.0.1 that keeps the recipients of what
-// it accepts, and refuses mail to the recipients in refuse for now.
+// it accepts, refuses mail to the recipients in refuse for now (451), and
+// to those in reject for good (550).
 type mailbox struct {
 	addr string
 
@@ -31,13 +33,14 @@ type mailbox struct {
 	rcpts    []string
 	messages []string
 	refuse   map[string]bool
+	reject   map[string]bool
 	// password, when set, is required (AUTH PLAIN as "registry").
 	password string
 }
 
 func startMailbox(t *testing.T) *mailbox {
 	t.Helper()
-	mb := &mailbox{refuse: map[string]bool{}}
+	mb := &mailbox{refuse: map[string]bool{}, reject: map[string]bool{}}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &mailboxSession{mb: mb}, nil
 	}))
@@ -98,6 +101,9 @@ func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	defer s.mb.mu.Unlock()
 	if s.mb.refuse[to] {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 2, 0}, Message: "Mailbox busy"}
+	}
+	if s.mb.reject[to] {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
 	}
 	s.to = to
 	return nil
@@ -219,6 +225,57 @@ func testOutboxCLI(t *testing.T, c *cli) {
 	c.fails("STARTTLS", "", "outbox", "deliver", "--smtp", mb.addr, "--from", "billing@registry.example")
 }
 
+// TestOutboxFailedCLI: an e-mail refused for good, or out of attempts, is
+// listed as failed and not tried again until "eppd outbox retry".
+func TestOutboxFailedCLI(t *testing.T) {
+	backends(t, func(t *testing.T, c *cli) {
+		c.ok("", "migrate")
+		mb := startMailbox(t)
+		mb.mu.Lock()
+		mb.reject["gone@example.se"] = true
+		mb.refuse["busy@example.se"] = true
+		mb.mu.Unlock()
+		gone := &registry.OutboxMessage{Key: "gone", Channel: registry.OutboxEmail, To: "gone@example.se", Subject: "Faktura", Body: "x"}
+		anna := &registry.OutboxMessage{Key: "anna", Channel: registry.OutboxEmail, To: "anna@example.se", Subject: "Faktura", Body: "x"}
+		c.enqueue(gone, anna)
+		deliver := []string{"outbox", "deliver", "--smtp", mb.addr, "--smtp-tls", "none", "--from", "billing@registry.example"}
+		assert.Equal(t, "sent 1 e-mail(s); 1 failed for good (eppd outbox list --failed)\n", c.ok("", deliver...))
+
+		out := c.ok("", "outbox", "list", "--failed")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		require.Len(t, lines, 2, out)
+		assert.Regexp(t, fmt.Sprintf(`^%d\s+email\s+failed\s+1\s+\S+Z\s+gone@example\.se\s+Faktura\s+gone\s+RCPT TO: 550 .*No such mailbox`, gone.ID), lines[1])
+		assert.Equal(t, "no messages waiting\n", c.ok("", "outbox", "list", "--pending"))
+		assert.Equal(t, "sent 0 e-mail(s)\n", c.ok("", deliver...), "not tried again")
+		rcpts, _ := mb.received()
+		assert.Equal(t, []string{"anna@example.se"}, rcpts)
+
+		c.fails("give the IDs", "", "outbox", "retry")
+		c.fails("give the IDs", "", "outbox", "retry", "1", "--all-failed")
+		c.fails(`"x" is not a message ID`, "", "outbox", "retry", "x")
+		c.fails("was sent", "", "outbox", "retry", fmt.Sprint(anna.ID))
+		c.fails("not found", "", "outbox", "retry", fmt.Sprint(anna.ID+100))
+		c.fails("--pending or --failed, not both", "", "outbox", "list", "--pending", "--failed")
+		assert.Equal(t, "1 message(s) due again\n", c.ok("", "outbox", "retry", fmt.Sprint(gone.ID)))
+		assert.Regexp(t, `email\s+pending\s+0\s+.*gone@example\.se.*550`, c.ok("", "outbox", "list", "--pending"))
+		c.fails("has not failed", "", "outbox", "retry", fmt.Sprint(gone.ID))
+		mb.mu.Lock()
+		delete(mb.reject, "gone@example.se")
+		mb.mu.Unlock()
+		assert.Equal(t, "sent 1 e-mail(s)\n", c.ok("", deliver...))
+		assert.Equal(t, "no failed messages\n", c.ok("", "outbox", "list", "--failed"))
+
+		// Out of attempts: one, here.
+		busy := &registry.OutboxMessage{Key: "busy", Channel: registry.OutboxEmail, To: "busy@example.se", Body: "x"}
+		c.enqueue(busy)
+		assert.Equal(t, "sent 0 e-mail(s); 1 failed for good (eppd outbox list --failed)\n",
+			c.ok("", append(deliver, "--smtp-max-attempts", "1")...))
+		assert.Regexp(t, `busy@example\.se.*RCPT TO: 451`, c.ok("", "outbox", "list", "--failed"))
+		assert.Equal(t, "1 message(s) due again\n", c.ok("", "outbox", "retry", "--all-failed"))
+		assert.Equal(t, "0 message(s) due again\n", c.ok("", "outbox", "retry", "--all-failed"))
+	})
+}
+
 func TestOutboxDeliverAuth(t *testing.T) {
 	c := newCLI(t, filepath.Join(t.TempDir(), "eppd.db"))
 	c.ok("", "migrate")
@@ -252,6 +309,8 @@ func TestOutboxDeliverFlags(t *testing.T) {
 		{"want host:port", []string{"--smtp", "localhost", "--from", "a@example.se"}},
 		{"is not an e-mail address", []string{"--smtp", "localhost:25", "--from", "billing"}},
 		{"--limit 0", []string{"--letters-dir", "x", "--limit", "0"}},
+		{"--smtp-max-attempts needs --smtp", []string{"--letters-dir", "x", "--smtp-max-attempts", "3"}},
+		{"--smtp-max-attempts 0", []string{"--smtp", "localhost:25", "--from", "a@example.se", "--smtp-max-attempts", "0"}},
 	} {
 		c.fails(tc.want, "", append([]string{"outbox", "deliver"}, tc.args...)...)
 	}

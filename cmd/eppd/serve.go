@@ -63,6 +63,8 @@ type serveOptions struct {
 	drainTimeout          time.Duration
 	processEvery          time.Duration
 	billingEvery          time.Duration
+	deliverEvery          time.Duration
+	smtp                  smtpFlags
 	devListen, devMetrics string
 }
 
@@ -87,7 +89,15 @@ are required, and nothing is generated.
 Reseller-managed domains are paid from their reseller's prepaid balance
 (eppd reseller topup, balance, statement), at the prices of the policy
 file's "prices" section; resellers read their balance over EPP with
-Verisign's balance-1.0.
+Verisign's balance-1.0. A reseller holding the payer role on a
+registrant-managed domain pays the domain's unpaid bill with an EPP renew,
+from its prepaid balance.
+
+With --smtp, serve sends the outbox's e-mails (billing notices, reminders)
+as they fall due, checking every --deliver-every; several servers on one
+PostgreSQL database never send one twice. Without it they stay queued for
+"eppd outbox deliver". Letters are always left to "eppd outbox deliver
+--letters-dir".
 
 SIGTERM or SIGINT drains the server: no new connections, commands in flight
 finish, idle sessions are closed, then the process exits.`,
@@ -113,6 +123,8 @@ finish, idle sessions are closed, then the process exits.`,
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long commands in flight may take before connections are cut")
 	f.DurationVar(&o.processEvery, "process-every", time.Minute, "how often the registry's timed work runs (transfer auto-approval, auto-renewal, grace expiry, purge); 0: never (run \"eppd process\" instead)")
 	f.DurationVar(&o.billingEvery, "billing-every", time.Hour, "how often the billing run of registrant-managed domains looks for what is due (it does each day's steps once); 0: never (run \"eppd billing run\" instead)")
+	f.DurationVar(&o.deliverEvery, "deliver-every", billing.DefaultDeliverEvery, "with --smtp, how often the e-mails that are due are sent; 0: never (run \"eppd outbox deliver\" instead)")
+	o.smtp.register(cmd)
 	// Development mode's addresses, for running two development servers
 	// side by side (and for tests); hidden, since production uses --listen.
 	f.StringVar(&o.devListen, "dev-listen", devListen, "EPP address in development mode")
@@ -140,6 +152,14 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	if dev {
 		listen, metricsListen = o.devListen, o.devMetrics
 	}
+	outboxCfg, err := o.smtp.config(cmd)
+	if err != nil {
+		return err
+	}
+	if outboxCfg.Mailer != nil && o.deliverEvery <= 0 {
+		return errors.New("--smtp is for serve to send e-mail, which --deliver-every 0 turns off: give one or the other")
+	}
+	outboxCfg.Logger = log
 
 	store, err := openStore(cmd)
 	if err != nil {
@@ -201,6 +221,28 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	svcCfg.OnRefusal = func(action, code string) { refusals.WithLabelValues(action, code).Inc() }
 	svc := registry.NewService(store, registry.SystemClock{}, svcCfg)
 
+	// The billing of registrant-managed domains: its run (below), and the
+	// payer's renew over EPP that pays a bill.
+	var cal billing.CalendarConfig
+	if p, path, err := readPolicy(cmd); err != nil {
+		return err
+	} else if p != nil {
+		if err := p.Calendar.Validate(); err != nil {
+			return fmt.Errorf("policy %s: calendar: %w", path, err)
+		}
+		cal = p.Calendar
+	}
+	biller, err := billing.NewBiller(svc, cal, ledger.Prices(), log)
+	if err != nil {
+		return err
+	}
+	var deliverer *billing.Deliverer
+	if outboxCfg.Mailer != nil {
+		if deliverer, err = billing.NewDeliverer(store, registry.SystemClock{}, outboxCfg); err != nil {
+			return err
+		}
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), refusals)
 	srv, err := epp.NewServer(epp.Config{
@@ -214,7 +256,7 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 		MaxSessionsPerReseller: o.maxSessions,
 		MaxConnections:         o.maxConnections,
 		Auth:                   svc,
-		Mux:                    newMux(svc, ledger),
+		Mux:                    newMux(svc, ledger, biller),
 		Logger:                 log,
 		Metrics:                epp.NewMetrics(reg),
 	})
@@ -245,31 +287,17 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	}
 	log.Info("EPP listening", "addr", ln.Addr().String(), "mode", map[bool]string{true: "development", false: "production"}[dev], "database", store.Dialect())
 
-	// The billing run of registrant-managed domains: now, then every
-	// --billing-every; on PostgreSQL an advisory lock lets one process of
-	// several run a day at a time, and a run repeated changes nothing.
-	var cal billing.CalendarConfig
-	if p, path, err := readPolicy(cmd); err != nil {
-		return err
-	} else if p != nil {
-		if err := p.Calendar.Validate(); err != nil {
-			return fmt.Errorf("policy %s: calendar: %w", path, err)
-		}
-		cal = p.Calendar
-	}
-	biller, err := billing.NewBiller(svc, cal, ledger.Prices(), log)
-	if err != nil {
-		return err
-	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	procCtx, stopProc := context.WithCancel(context.Background())
-	procDone := make(chan struct{})
+	procDone, billDone, deliverDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(procDone)
 		runProcessing(procCtx, svc, o.processEvery, log)
 	}()
-	billDone := make(chan struct{})
+	// The billing run of registrant-managed domains: now, then every
+	// --billing-every; on PostgreSQL an advisory lock lets one process of
+	// several run a day at a time, and a run repeated changes nothing.
 	go func() {
 		defer close(billDone)
 		if o.billingEvery > 0 {
@@ -278,13 +306,30 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 			}
 		}
 	}()
-	defer func() {
-		stopProc()
-		<-billDone
+	// The outbox's e-mails: now, then every --deliver-every. Each is
+	// claimed before it is sent, so processes sharing a database never
+	// take the same one.
+	switch {
+	case deliverer != nil:
+		log.Info("sending the outbox's e-mails", "smtp", outboxCfg.Mailer.Addr, "every", o.deliverEvery)
+	case o.deliverEvery > 0:
+		log.Warn(`no SMTP server configured (--smtp): e-mails stay queued in the outbox until "eppd outbox deliver" sends them`)
+	default:
+		log.Info(`e-mail delivery is off (--deliver-every 0): e-mails stay queued in the outbox until "eppd outbox deliver" sends them`)
+	}
+	go func() {
+		defer close(deliverDone)
+		if deliverer != nil {
+			if err := deliverer.Loop(procCtx, o.deliverEvery); err != nil && procCtx.Err() == nil {
+				log.Error("e-mail delivery stopped", "err", err)
+			}
+		}
 	}()
 	defer func() {
 		stopProc()
 		<-procDone
+		<-billDone
+		<-deliverDone
 	}()
 	select {
 	case err := <-served:
@@ -308,11 +353,13 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 }
 
 // newMux is the command router with every service the server implements:
-// the object services, and the prepaid balance of ledger.
-func newMux(svc *registry.Service, ledger *billing.Ledger) *epp.Mux {
+// the object services, the prepaid balance of ledger, and the payer's renew
+// that pays a bill of biller from it.
+func newMux(svc *registry.Service, ledger *billing.Ledger, biller *billing.Biller) *epp.Mux {
 	m := epp.NewMux(epp.NSDomain, epp.NSContact, epp.NSHost)
 	flows.Register(m, svc)
 	flows.RegisterBalance(m, ledger)
+	flows.RegisterBillSettlement(m, svc, biller, ledger)
 	return m
 }
 

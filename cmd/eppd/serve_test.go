@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,7 +22,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eppd/eppd/epp/devca"
 	"github.com/eppd/eppd/epp/epptest"
+	"github.com/eppd/eppd/registry"
 )
 
 // buildEppd builds the eppd binary once for the process-level tests.
@@ -180,4 +185,104 @@ func TestServeProductionNeedsCertificates(t *testing.T) {
 	code := run(t.Context(), []string{"--db", filepath.Join(t.TempDir(), "x.db"), "serve", "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errb.String(), "production mode needs --tls-cert and --tls-key")
+}
+
+// serveInProcess runs "eppd serve" in production mode on c's database, with
+// a development certificate, and the extra args; its logs go to the buffer
+// returned. stop ends it as SIGTERM does and requires it to exit 0.
+func (c *cli) serveInProcess(args ...string) (logs *epptest.SyncBuffer, stop func()) {
+	c.t.Helper()
+	t := c.t
+	t.Setenv(envPolicy, "")
+	b, _, err := devca.Ensure(filepath.Join(t.TempDir(), "pki"), time.Now())
+	require.NoError(t, err)
+	logs = &epptest.SyncBuffer{}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--db", c.db, "--data-dir", c.dataDir, "--log-format", "json",
+			"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "",
+			"--tls-cert", b.Paths.Server, "--tls-key", b.Paths.ServerKey}, args...),
+			strings.NewReader(""), io.Discard, logs)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "EPP listening") },
+		10*time.Second, 10*time.Millisecond, "serve did not start:\n%s", logs)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case code := <-done:
+				require.Equal(t, 0, code, "serve's exit code\n%s", logs)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("serve did not stop\n%s", logs)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return logs, stop
+}
+
+// TestServeDeliversOutbox: with --smtp, two servers on one database send
+// the outbox's e-mails as they fall due, each once; one refused for good
+// is marked failed. Without --smtp a server says once that e-mails stay
+// queued.
+func TestServeDeliversOutbox(t *testing.T) {
+	backends(t, func(t *testing.T, c *cli) {
+		c.ok("", "migrate")
+		mb := startMailbox(t)
+		mb.mu.Lock()
+		mb.reject["gone@example.se"] = true
+		mb.mu.Unlock()
+		smtpArgs := []string{"--smtp", mb.addr, "--smtp-tls", "none", "--from", "Registry <billing@registry.example>",
+			"--deliver-every", "20ms"}
+		logs1, stop1 := c.serveInProcess(smtpArgs...)
+		logs2, stop2 := c.serveInProcess(smtpArgs...)
+
+		const n = 12
+		for i := range n {
+			c.enqueue(&registry.OutboxMessage{Key: fmt.Sprintf("bill/2027-%06d/notice-email", i), Channel: registry.OutboxEmail,
+				To: fmt.Sprintf("r%02d@example.se", i), Subject: "Din faktura", Body: "Hej!\n"})
+		}
+		gone := &registry.OutboxMessage{Key: "gone", Channel: registry.OutboxEmail, To: "gone@example.se", Body: "x"}
+		c.enqueue(gone)
+		require.Eventually(t, func() bool {
+			rcpts, _ := mb.received()
+			failed, err := c.run("", "outbox", "list", "--failed")
+			return len(rcpts) >= n && err == nil && strings.Contains(failed, "gone@example.se")
+		}, 10*time.Second, 20*time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // a few more passes: nothing is sent again
+		stop1()
+		stop2()
+
+		rcpts, msgs := mb.received()
+		assert.Len(t, rcpts, n)
+		seen := map[string]int{}
+		for _, r := range rcpts {
+			seen[r]++
+		}
+		assert.Len(t, seen, n, "each e-mail once: %v", rcpts)
+		assert.Contains(t, msgs[0], "From: \"Registry\" <billing@registry.example>\r\n")
+		assert.Equal(t, "no messages waiting\n", c.ok("", "outbox", "list", "--pending"))
+		for _, logs := range []string{logs1.String(), logs2.String()} {
+			assert.Contains(t, logs, "sending the outbox's e-mails")
+			assert.NotContains(t, logs, "no SMTP server configured")
+		}
+		assert.Contains(t, logs1.String()+logs2.String(), "e-mail failed for good")
+
+		// No SMTP server: the e-mail waits, and the server says so once.
+		c.enqueue(&registry.OutboxMessage{Key: "later", Channel: registry.OutboxEmail, To: "later@example.se", Body: "x"})
+		logs3, stop3 := c.serveInProcess("--deliver-every", "20ms")
+		time.Sleep(100 * time.Millisecond)
+		stop3()
+		assert.Equal(t, 1, strings.Count(logs3.String(), "no SMTP server configured"), logs3.String())
+		assert.Regexp(t, `email\s+pending\s+0\s+.*later@example\.se`, c.ok("", "outbox", "list", "--pending"))
+	})
+}
+
+func TestServeDeliverFlags(t *testing.T) {
+	c := newCLI(t, filepath.Join(t.TempDir(), "eppd.db"))
+	c.fails("--deliver-every 0", "", "serve", "--listen", "127.0.0.1:0", "--smtp", "localhost:25", "--from", "a@example.se", "--deliver-every", "0")
+	c.fails("--from is required with --smtp", "", "serve", "--listen", "127.0.0.1:0", "--smtp", "localhost:25")
+	c.fails("--smtp-user needs --smtp", "", "serve", "--listen", "127.0.0.1:0", "--smtp-user", "u")
 }

@@ -297,14 +297,30 @@ func (f *Flows) domainDelete(ctx context.Context, s *epp.Session, cmd *epp.Comma
 // and starts the renew grace period. A reseller-managed domain's renewal
 // is paid from the reseller's prepaid balance when the registry charges.
 //
+// With bill settlement registered (RegisterBillSettlement), a renew of a
+// registrant-managed domain on an unpaid bill by the reseller holding its
+// payer role pays that bill from the reseller's prepaid balance, in one
+// transaction: the bill is settled as by a payment, which renews every
+// domain on it (all of a collective bill) by its line's period, and the
+// answer is the renewed domain's new expiry. The period is the bill's: a
+// renew without one renews by it, and one asking for another is refused
+// with 2306 naming the bill's period, since a reseller whose renew for n
+// years came back renewed by another period would be misled (the period
+// is changed on the bill, while its changes are open). Such a renew is
+// the payment: the statuses that prohibit a renew, which a payment of the
+// bill by other means ignores, do not stop it. Once the bill is paid, or
+// on a domain on no unpaid bill, a renew is an ordinary one.
+//
 // Result codes: 1000; 2001 (a malformed command, a period outside 1-99);
 // 2004 (a period outside the TLD's; a curExpDate that is not the
 // domain's); 2005 (an invalid name or date); 2103 (an extension); 2104
-// (the prepaid balance cannot pay for it; nothing changes); 2201
-// (another reseller's domain); 2303 (no such domain); 2304
-// (clientRenewProhibited or serverRenewProhibited, pending deletion, a
-// transfer pending); 2306 (a period in months that are not whole years; an
-// expiry more than ten years ahead).
+// (the prepaid balance cannot pay for it, or for the bill; nothing
+// changes); 2201 (another reseller's domain; a registrant-managed domain
+// on which the reseller does not hold the payer role); 2303 (no such
+// domain); 2304 (clientRenewProhibited or serverRenewProhibited, pending
+// deletion, a transfer pending); 2306 (a period in months that are not
+// whole years; an expiry more than ten years ahead; a period other than
+// the unpaid bill's).
 func (f *Flows) domainRenew(ctx context.Context, s *epp.Session, cmd *epp.Command) *epp.Response {
 	if _, bad := domainExtensions(cmd); bad != nil {
 		return bad
@@ -331,10 +347,18 @@ func (f *Flows) domainRenew(ctx context.Context, s *epp.Session, cmd *epp.Comman
 	if bad != nil {
 		return bad
 	}
+	if r, settled := f.renewBilled(ctx, s.Actor(cmd), name, cur, years); settled {
+		return r
+	}
 	d, err := f.svc.RenewDomain(ctx, s.Actor(cmd), name, cur, years)
 	if err != nil {
 		return Error(err)
 	}
+	return renData(d)
+}
+
+// renData answers a renew with the domain's new expiry.
+func renData(d *registry.Domain) *epp.Response {
 	ren := NewObject(epp.NSDomain, "domain", "renData")
 	Add(ren, "name", d.Name)
 	Add(ren, "exDate", epp.FormatTime(d.ExpiresAt))

@@ -19,6 +19,10 @@ import (
 // Flows serves the object commands with a registry service.
 type Flows struct {
 	svc *registry.Service
+	// bills, when set, settles the bill a payer's renew pays, charging
+	// balance (RegisterBillSettlement).
+	bills   BillSettler
+	balance registry.Charger
 }
 
 // Register routes every object command, poll and transfer to its flow, and

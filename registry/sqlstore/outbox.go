@@ -13,13 +13,13 @@ import (
 )
 
 const outboxColumns = `id, idempotency_key, channel, recipient, subject, body, created_at, attempts,
-	next_attempt_at, sent_at, last_error, batch_id`
+	next_attempt_at, sent_at, failed_at, last_error, batch_id`
 
 func scanOutbox(row rowScanner, m *registry.OutboxMessage) error {
 	var channel string
 	var attempts int64
 	err := row.Scan(&m.ID, &m.Key, &channel, &m.To, &m.Subject, &m.Body, timeCol{&m.CreatedAt}, &attempts,
-		timeCol{&m.NextAttemptAt}, timeCol{&m.SentAt}, &m.LastError, &m.BatchID)
+		timeCol{&m.NextAttemptAt}, timeCol{&m.SentAt}, timeCol{&m.FailedAt}, &m.LastError, &m.BatchID)
 	m.Channel, m.Attempts = registry.OutboxChannel(channel), int(attempts)
 	return err
 }
@@ -102,7 +102,7 @@ func (t *tx) dueOutbox(ctx context.Context, what string, channel registry.Outbox
 		return nil, registry.Errorf(registry.KindInvalid, "%s: limit %d is not positive", what, limit)
 	}
 	q := `SELECT ` + outboxColumns + ` FROM outbox
-		WHERE channel = $1 AND sent_at IS NULL AND batch_id = '' AND next_attempt_at <= $2
+		WHERE channel = $1 AND sent_at IS NULL AND failed_at IS NULL AND batch_id = '' AND next_attempt_at <= $2
 		ORDER BY next_attempt_at, id LIMIT $3`
 	// Rows another transaction is claiming are passed over rather than
 	// waited for: once it commits they are not due any more. SQLite needs
@@ -132,13 +132,44 @@ func (t *tx) updateOutbox(ctx context.Context, what string, ms []registry.Outbox
 
 func (t *tx) MarkOutboxSent(ctx context.Context, id int64, at time.Time) error {
 	return t.markOutbox(ctx, id, "mark outbox message %d sent",
-		`UPDATE outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL`, t.timeArg(normTime(at)))
+		`UPDATE outbox SET sent_at = $2, failed_at = NULL WHERE id = $1 AND sent_at IS NULL`, t.timeArg(normTime(at)))
 }
 
 func (t *tx) MarkOutboxFailed(ctx context.Context, id int64, reason string, next time.Time) error {
 	return t.markOutbox(ctx, id, "mark outbox message %d failed",
 		`UPDATE outbox SET last_error = $2, next_attempt_at = $3 WHERE id = $1 AND sent_at IS NULL`,
 		reason, t.timeArg(normTime(next)))
+}
+
+func (t *tx) MarkOutboxFailedForGood(ctx context.Context, id int64, reason string, at time.Time) error {
+	return t.markOutbox(ctx, id, "mark outbox message %d failed for good",
+		`UPDATE outbox SET last_error = $2, failed_at = $3 WHERE id = $1 AND sent_at IS NULL`,
+		reason, t.timeArg(normTime(at)))
+}
+
+func (t *tx) RetryOutbox(ctx context.Context, id int64, now time.Time) error {
+	what := fmt.Sprintf("retry outbox message %d", id)
+	res, err := t.tx.ExecContext(ctx,
+		`UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $2 WHERE id = $1 AND failed_at IS NOT NULL`,
+		id, t.timeArg(normTime(now)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	var m registry.OutboxMessage
+	err = scanOutbox(t.tx.QueryRowContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id), &m)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return registry.Errorf(registry.KindNotFound, "outbox message %d not found", id)
+	case err != nil:
+		return fmt.Errorf("%s: %w", what, err)
+	case m.Sent():
+		return registry.Errorf(registry.KindStatusProhibits, "outbox message %d was sent, at %s", id, m.SentAt.Format(time.RFC3339))
+	}
+	return registry.Errorf(registry.KindStatusProhibits, "outbox message %d has not failed: it is still being delivered (next attempt %s)",
+		id, m.NextAttemptAt.Format(time.RFC3339))
 }
 
 // markOutbox runs update, which changes the unsent message id, and tells
@@ -181,7 +212,10 @@ func (t *tx) OutboxMessages(ctx context.Context, f registry.OutboxFilter) ([]reg
 		add(`channel = $?`, string(f.Channel))
 	}
 	if f.Pending {
-		where = append(where, `sent_at IS NULL`)
+		where = append(where, `sent_at IS NULL AND failed_at IS NULL`)
+	}
+	if f.Failed {
+		where = append(where, `failed_at IS NOT NULL`)
 	}
 	if f.BatchID != "" {
 		add(`batch_id = $?`, f.BatchID)

@@ -25,6 +25,7 @@ var outboxTests = []struct {
 	{"OutboxSentIsFinal", testOutboxSentIsFinal},
 	{"OutboxBatch", testOutboxBatch},
 	{"OutboxConcurrentClaim", testOutboxConcurrentClaim},
+	{"OutboxFailedForGood", testOutboxFailedForGood},
 }
 
 // outboxT0 is when the outbox tests' messages are written.
@@ -92,14 +93,15 @@ func keys(ms []registry.OutboxMessage) []string {
 func checkOutbox(t *testing.T, got, want registry.OutboxMessage) {
 	t.Helper()
 	g, w := got, want
-	g.CreatedAt, g.NextAttemptAt, g.SentAt = time.Time{}, time.Time{}, time.Time{}
-	w.CreatedAt, w.NextAttemptAt, w.SentAt = time.Time{}, time.Time{}, time.Time{}
+	g.CreatedAt, g.NextAttemptAt, g.SentAt, g.FailedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	w.CreatedAt, w.NextAttemptAt, w.SentAt, w.FailedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	if g != w {
 		t.Errorf("outbox message = %+v, want %+v", got, want)
 	}
 	checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, "NextAttemptAt", got.NextAttemptAt, want.NextAttemptAt)
 	checkTime(t, "SentAt", got.SentAt, want.SentAt)
+	checkTime(t, "FailedAt", got.FailedAt, want.FailedAt)
 }
 
 func testOutboxRoundTrip(t *testing.T, s registry.Store) {
@@ -509,6 +511,86 @@ func testOutboxConcurrentClaim(t *testing.T, s registry.Store) {
 	for _, m := range ms {
 		if counts[m.ID] != 1 {
 			t.Errorf("message %s claimed %d times, want once", m.Key, counts[m.ID])
+		}
+	}
+}
+
+// testOutboxFailedForGood: a message given up is kept but never claimed
+// or batched again, until retried; it is listed as failed, not pending.
+func testOutboxFailedForGood(t *testing.T, s registry.Store) {
+	m, other, letter := newEmail("m", outboxT0), newEmail("other", outboxT0), newLetter("letter", outboxT0)
+	enqueue(t, s, m, other, letter)
+	now := outboxT0.Add(time.Minute)
+	if got := claim(t, s, registry.OutboxEmail, now, now.Add(10*time.Minute), 1); !slices.Equal(keys(got), []string{"m"}) {
+		t.Fatalf("claim = %q, want m", keys(got))
+	}
+	failedAt := now.Add(time.Second)
+	tx(t, s, func(ctx context.Context, tx registry.Tx) error {
+		return tx.MarkOutboxFailedForGood(ctx, m.ID, "RCPT TO: 550 5.1.1 no such mailbox", failedAt)
+	})
+	want := *m
+	want.Attempts, want.LastError, want.NextAttemptAt, want.FailedAt = 1, "RCPT TO: 550 5.1.1 no such mailbox", now.Add(10*time.Minute), failedAt
+	failed := outbox(t, s, registry.OutboxFilter{Failed: true})
+	if len(failed) != 1 {
+		t.Fatalf("failed = %q, want m", keys(failed))
+	}
+	checkOutbox(t, failed[0], want)
+	if !failed[0].Failed() || failed[0].Sent() {
+		t.Errorf("failed message: Failed() = %v, Sent() = %v", failed[0].Failed(), failed[0].Sent())
+	}
+	if got := outbox(t, s, registry.OutboxFilter{Pending: true}); !slices.Equal(keys(got), []string{"other", "letter"}) {
+		t.Errorf("pending = %q, want other and letter", keys(got))
+	}
+	far := outboxT0.AddDate(10, 0, 0)
+	if got := claim(t, s, registry.OutboxEmail, far, far.Add(time.Hour), 10); !slices.Equal(keys(got), []string{"other"}) {
+		t.Fatalf("claim ten years on = %q, want only other", keys(got))
+	}
+	tx(t, s, func(ctx context.Context, tx registry.Tx) error {
+		wantKind(t, tx.RetryOutbox(ctx, other.ID, now), registry.KindStatusProhibits, "RetryOutbox of a message being tried")
+		wantKind(t, tx.RetryOutbox(ctx, letter.ID+100, now), registry.KindNotFound, "RetryOutbox of nothing")
+		wantKind(t, tx.MarkOutboxFailedForGood(ctx, letter.ID+100, "x", now), registry.KindNotFound, "MarkOutboxFailedForGood of nothing")
+		return nil
+	})
+
+	// Retried: due at once, its attempts counted anew, its last error kept.
+	retryAt := now.Add(time.Hour)
+	tx(t, s, func(ctx context.Context, tx registry.Tx) error { return tx.RetryOutbox(ctx, m.ID, retryAt) })
+	if got := claim(t, s, registry.OutboxEmail, retryAt.Add(-time.Microsecond), retryAt, 10); len(got) != 0 {
+		t.Fatalf("claim before the retry is due = %q, want none", keys(got))
+	}
+	got := claim(t, s, registry.OutboxEmail, retryAt, retryAt.Add(time.Hour), 10)
+	if len(got) != 1 {
+		t.Fatalf("claim after retry = %q, want m", keys(got))
+	}
+	want.Attempts, want.NextAttemptAt, want.FailedAt = 1, retryAt.Add(time.Hour), time.Time{}
+	checkOutbox(t, got[0], want)
+
+	// A message marked failed that went out after all is sent.
+	tx(t, s, func(ctx context.Context, tx registry.Tx) error {
+		return tx.MarkOutboxFailedForGood(ctx, m.ID, "gave up", retryAt)
+	})
+	sentAt := retryAt.Add(time.Second)
+	tx(t, s, func(ctx context.Context, tx registry.Tx) error { return tx.MarkOutboxSent(ctx, m.ID, sentAt) })
+	got = outbox(t, s, registry.OutboxFilter{Limit: 1})
+	if !got[0].Sent() || got[0].Failed() {
+		t.Fatalf("failed message marked sent: %+v", got[0])
+	}
+	tx(t, s, func(ctx context.Context, tx registry.Tx) error {
+		wantKind(t, tx.RetryOutbox(ctx, m.ID, sentAt), registry.KindStatusProhibits, "RetryOutbox of a sent message")
+		wantKind(t, tx.MarkOutboxFailedForGood(ctx, m.ID, "late", sentAt), registry.KindStatusProhibits, "MarkOutboxFailedForGood of a sent message")
+		return nil
+	})
+
+	raw, ok := s.(RawDB)
+	if !ok {
+		return
+	}
+	for _, q := range []string{
+		fmt.Sprintf(`UPDATE outbox SET sent_at = next_attempt_at, failed_at = next_attempt_at WHERE id = %d`, other.ID),
+		fmt.Sprintf(`UPDATE outbox SET failed_at = sent_at WHERE id = %d`, m.ID),
+	} {
+		if _, err := raw.DB().ExecContext(t.Context(), q); err == nil {
+			t.Errorf("database accepted %q", q)
 		}
 	}
 }
