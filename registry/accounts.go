@@ -1,11 +1,13 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -182,15 +184,20 @@ func (s *Service) findOrCreateAccount(ctx context.Context, tx Tx, a Actor, id Id
 	if err != nil {
 		return nil, err
 	}
-	var oldest *Account
-	for i := range accs {
-		acc := &accs[i]
-		if acc.Status == AccountActive && (oldest == nil || acc.ID < oldest.ID) {
-			oldest = acc
+	slices.SortFunc(accs, func(x, y Account) int { return cmp.Compare(x.ID, y.ID) })
+	for _, acc := range accs {
+		if acc.Status != AccountActive {
+			continue
 		}
-	}
-	if oldest != nil {
-		return oldest, nil
+		// Locked, and read again: a merge holding the account may have
+		// just made it a tombstone, which owns nothing more.
+		locked, err := tx.LockAccount(ctx, acc.Number)
+		if err != nil {
+			return nil, err
+		}
+		if locked.Status == AccountActive {
+			return locked, nil
+		}
 	}
 	n := NewAccount{Name: name, Email: email, Identity: id}
 	if _, err := s.checkNewAccount(&n); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eppd/eppd/registry"
+	"github.com/eppd/eppd/registry/sqlstore/sqltest"
 )
 
 // mergeT0 is when the merge tests start, on the registry's clock.
@@ -488,5 +490,70 @@ func TestMergeAccountsAllOrNothing(t *testing.T) {
 		ds, _, _ := mergeOwnedBy(t, f.svc, f.a.Number)
 		assert.Equal(t, []string{"a.se", "b.se", "b2.se", "c.se"}, ds)
 		assert.NotEqual(t, before, mergeSnapshot(t, f.svc, accs...))
+	})
+}
+
+// TestMergeRacesCreate: resellers creating registrant-managed domains for
+// a holder (the registry picks the holder's oldest active account) while
+// that account is merged into another never leave a domain with the
+// tombstone: a create that waited for the merge picks the target.
+func TestMergeRacesCreate(t *testing.T) {
+	ctx := context.Background()
+	store := sqltest.OpenPostgres(t)
+	svc, _ := domainService(t, store, mergeT0)
+	id := *modelIdentity(t, registry.IdentitySEPersonal, "19121212-1212")
+	for round := range 5 {
+		var accs [2]*registry.Account
+		for i := range accs {
+			acc, err := svc.CreateAccount(ctx, registry.Operator, registry.NewAccount{Name: "Holder", Email: "h@example.se", Identity: id})
+			require.NoError(t, err)
+			accs[i] = acc
+		}
+		// The oldest active account of the identity, the one creates
+		// pick, is the previous round's target; merge it into the new
+		// ones.
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for i := range 6 {
+			wg.Go(func() {
+				nd := domainNew(fmt.Sprintf("race-%d-%d.se", round, i))
+				nd.Model, nd.Holder = registry.ModelRegistrant, &id
+				_, err := svc.CreateDomain(ctx, domainActor("acme", "race"), nd)
+				errs <- err
+			})
+		}
+		wg.Go(func() {
+			var all []registry.Account
+			domainTx(t, svc, func(ctx context.Context, tx registry.Tx) error {
+				var err error
+				all, err = tx.AccountsByIdentity(ctx, id.Key())
+				return err
+			})
+			var active []string
+			for _, a := range all {
+				if a.Status == registry.AccountActive && a.Number != accs[1].Number {
+					active = append(active, a.Number)
+				}
+			}
+			_, err := svc.MergeAccounts(ctx, registry.Operator, accs[1].Number, active)
+			errs <- err
+		})
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+	}
+	domainTx(t, svc, func(ctx context.Context, tx registry.Tx) error {
+		all, err := tx.AccountsByIdentity(ctx, id.Key())
+		require.NoError(t, err)
+		for _, a := range all {
+			ds, err := tx.AccountDomains(ctx, a.Number)
+			require.NoError(t, err)
+			if a.Status != registry.AccountActive {
+				assert.Empty(t, ds, "account %s is %s but holds domains", a.Number, a.Status)
+			}
+		}
+		return nil
 	})
 }
