@@ -608,7 +608,7 @@ func (b *Biller) doStep(ctx context.Context, tx registry.Tx, bill *registry.Bill
 			if err = b.svc.PurgeForBill(ctx, tx, d, bill.Number); err != nil {
 				return "", false, nil, err
 			}
-			removeLine(bill, d.ROID, b.clock.Now())
+			bill.RemoveLine(d.ROID, b.clock.Now())
 			gone = append(gone, d.Name)
 		}
 		if len(gone) > 0 {
@@ -618,7 +618,7 @@ func (b *Biller) doStep(ctx context.Context, tx registry.Tx, bill *registry.Bill
 					fmt.Sprintf("Bill %s was not paid: %s is deleted and the name is free for anyone to register.\n", bill.Number, strings.Join(gone, ", ")))
 			}
 		}
-		if openLines(bill) == 0 {
+		if bill.OpenLines() == 0 {
 			bill.State = registry.BillDeregistered
 		}
 	}
@@ -626,28 +626,6 @@ func (b *Biller) doStep(ctx context.Context, tx registry.Tx, bill *registry.Bill
 		return "", false, nil, err
 	}
 	return strings.Join(s.notes, "; "), complete, problems, nil
-}
-
-// removeLine takes the line of the domain off the bill, reducing its
-// total.
-func removeLine(bill *registry.Bill, roid string, at time.Time) {
-	for i := range bill.Lines {
-		if l := &bill.Lines[i]; l.DomainROID == roid && l.RemovedAt.IsZero() {
-			l.RemovedAt = at
-			bill.Total -= l.Amount
-		}
-	}
-}
-
-// openLines counts the lines still on the bill.
-func openLines(bill *registry.Bill) int {
-	n := 0
-	for _, l := range bill.Lines {
-		if l.RemovedAt.IsZero() {
-			n++
-		}
-	}
-	return n
 }
 
 // Bills lists bills, by number.
@@ -741,7 +719,7 @@ func (b *Biller) Deregister(ctx context.Context, number, domain string) (*regist
 		}
 		name := registry.NormalizeName(domain)
 		s := &stepCtx{b: b, ctx: ctx, tx: tx, bill: bill, step: "deregister-" + StepKind(name)}
-		idx, domains, err := s.domains()
+		_, domains, err := s.domains()
 		if err != nil {
 			return err
 		}
@@ -749,7 +727,7 @@ func (b *Biller) Deregister(ctx context.Context, number, domain string) (*regist
 		if i < 0 {
 			return registry.Errorf(registry.KindNotFound, "domain %s is not on bill %s", name, number)
 		}
-		d, line := domains[i], bill.Lines[idx[i]]
+		d := domains[i]
 		if subs, err := tx.SubordinateHosts(ctx, d.Name); err != nil {
 			return err
 		} else if len(subs) > 0 {
@@ -761,12 +739,12 @@ func (b *Biller) Deregister(ctx context.Context, number, domain string) (*regist
 		if err := b.svc.PurgeForBill(ctx, tx, d, number); err != nil {
 			return err
 		}
-		removeLine(bill, d.ROID, b.clock.Now())
-		if openLines(bill) == 0 {
+		amount, _ := bill.RemoveLine(d.ROID, b.clock.Now())
+		if bill.OpenLines() == 0 {
 			bill.State, bill.NextStepAt = registry.BillDeregistered, time.Time{}
 		}
 		if _, err := tx.AddBillEvent(ctx, number, &registry.BillEvent{Step: "deregister " + d.Name, Day: calendarDay(b.clock.Now()),
-			Note: fmt.Sprintf("%s deregistered by the operator; line of %s removed", d.Name, Money{Minor: line.Amount, Currency: bill.Currency})}); err != nil {
+			Note: fmt.Sprintf("%s deregistered by the operator; line of %s removed", d.Name, Money{Minor: amount, Currency: bill.Currency})}); err != nil {
 			return err
 		}
 		if err := tx.UpdateBill(ctx, bill); err != nil {

@@ -73,6 +73,34 @@ type Bill struct {
 	Lines      []BillLine
 }
 
+// RemoveLine takes the line of the domain of the ROID off b at at,
+// lowering its total by the line's amount, and returns that amount; false
+// when the domain has no line on b still.
+func (b *Bill) RemoveLine(roid string, at time.Time) (int64, bool) {
+	var amount int64
+	removed := false
+	for i := range b.Lines {
+		if l := &b.Lines[i]; l.DomainROID == roid && l.RemovedAt.IsZero() {
+			l.RemovedAt = at
+			b.Total -= l.Amount
+			amount += l.Amount
+			removed = true
+		}
+	}
+	return amount, removed
+}
+
+// OpenLines counts the lines still on b.
+func (b *Bill) OpenLines() int {
+	n := 0
+	for _, l := range b.Lines {
+		if l.RemovedAt.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
 // BillLine is one domain on a bill.
 type BillLine struct {
 	Domain     string
@@ -83,8 +111,9 @@ type BillLine struct {
 	// Years is the period the payment renews the domain by (1 to 10).
 	Years  int
 	Amount int64
-	// RemovedAt is when the domain was deregistered and its line taken
-	// off the bill; zero while it is on it.
+	// RemovedAt is when the domain's line was taken off the bill (the
+	// domain deregistered, deleted, or moved to reseller management); zero
+	// while it is on it.
 	RemovedAt time.Time
 }
 

@@ -2,14 +2,18 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
 // The registry's side of the bills of registrant-managed domains: the rule
-// that a domain on an unpaid bill keeps its registrant, and the changes
-// the billing run (package billing) makes to the domains on a bill, each
-// with its history entry.
+// that a domain on an unpaid bill keeps its registrant; a domain taken off
+// its bill when it is deleted, purged or moved to reseller management, and
+// put back on it when a delete is undone by a restore; and the changes the
+// billing run (package billing) makes to the domains on a bill, each with
+// its history entry.
 
 // BillingActor is the actor of the changes the billing run makes.
 var BillingActor = Actor{Name: "registry:billing"}
@@ -17,6 +21,10 @@ var BillingActor = Actor{Name: "registry:billing"}
 // checkRegistrantSwitch refuses a change of d's registrant contact while d
 // is on a bill not paid yet, from its notice on (DOMAIN.md section 3). Every
 // channel changes a registrant through UpdateDomain, which calls this.
+// Over EPP no reseller meets it: none may change the registrant of a
+// registrant-managed domain (refused first, 2201), and a reseller-managed
+// domain is on no unpaid bill, since the move to reseller management takes
+// a domain off its bill (takeOffBill). The operator and self-service do.
 func (s *Service) checkRegistrantSwitch(ctx context.Context, tx Tx, d *Domain) error {
 	b, err := tx.UnpaidBillOfDomain(ctx, d.ROID)
 	if IsKind(err, KindNotFound) {
@@ -114,4 +122,163 @@ func HoldsPayerRole(ctx context.Context, tx Tx, d *Domain, clID string) (bool, e
 		return false, err
 	}
 	return slices.Contains(subj.Roles[clID], RolePayer), nil
+}
+
+// takeOffBill takes d off the unpaid bill it is on, if any, for what actor
+// a is doing to it at now (event, such as "delete", names it in the bill's
+// timeline; why says it to people): its line is removed and the bill's
+// total lowered by the line's amount, and a bill left with no line is
+// cancelled, its calendar stopped. The resellers with a role on d are
+// told. Call it before d's model or roles change. It returns the state the
+// bill was in, "" when d was on none.
+func (s *Service) takeOffBill(ctx context.Context, tx Tx, a Actor, d *Domain, now time.Time, event, why string) (BillState, error) {
+	b, err := tx.UnpaidBillOfDomain(ctx, d.ROID)
+	if IsKind(err, KindNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	// Read again under lock: a payment may have settled it meanwhile.
+	if b, err = tx.LockBill(ctx, b.Number); err != nil {
+		return "", err
+	}
+	if !b.State.Open() {
+		return "", nil
+	}
+	if _, ok := b.RemoveLine(d.ROID, now); !ok {
+		return "", nil
+	}
+	from := b.State
+	if _, err := tx.AddBillEvent(ctx, b.Number, &BillEvent{Step: billEventStep(event, d, now), Day: utcDay(now),
+		Note: fmt.Sprintf("%s %s (%s): taken off the bill", d.Name, why, a.Name)}); err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("Domain %s %s: it is taken off bill %s", d.Name, why, b.Number)
+	if b.OpenLines() == 0 {
+		if _, err := tx.AddBillEvent(ctx, b.Number, &BillEvent{Step: cancelStep(b.State, now), Day: utcDay(now),
+			Note: fmt.Sprintf("no line left: bill cancelled (it was %s)", b.State)}); err != nil {
+			return "", err
+		}
+		b.State, b.NextStepAt = BillCancelled, time.Time{}
+		msg += ", which is cancelled"
+	}
+	if err := tx.UpdateBill(ctx, b); err != nil {
+		return "", err
+	}
+	return from, s.tellRoleHolders(ctx, tx, d, msg)
+}
+
+// returnToBill puts d, a registrant-managed domain in its redemption period
+// that actor a restores at now, back on the bill its delete took it off
+// (the line removed when d was deleted): the line and its amount are back,
+// and a bill the delete cancelled is open again in the state it was in,
+// its calendar going on from the next billing run (steps passed meanwhile
+// are done then). A restore undoes the delete; it does not pay the bill. A
+// bill that ended otherwise meanwhile (its other domains paid for) takes
+// no line back: d is then on no bill, and the billing run bills it as any
+// domain whose period ends.
+func (s *Service) returnToBill(ctx context.Context, tx Tx, a Actor, d *Domain, now time.Time) error {
+	if DomainModel(d) != ModelRegistrant || !inRedemption(d) {
+		return nil
+	}
+	bills, err := tx.Bills(ctx, BillFilter{DomainROID: d.ROID})
+	if err != nil {
+		return err
+	}
+	removedByDelete := func(l BillLine) bool { return l.DomainROID == d.ROID && l.RemovedAt.Equal(d.DeletedAt) }
+	for i := len(bills) - 1; i >= 0; i-- {
+		if !slices.ContainsFunc(bills[i].Lines, removedByDelete) {
+			continue
+		}
+		b, err := tx.LockBill(ctx, bills[i].Number)
+		if err != nil {
+			return err
+		}
+		j := slices.IndexFunc(b.Lines, removedByDelete)
+		if j < 0 {
+			return nil
+		}
+		note := fmt.Sprintf("%s restored (%s): back on the bill", d.Name, a.Name)
+		msg := fmt.Sprintf("Domain %s was restored: it is back on bill %s", d.Name, b.Number)
+		switch {
+		case b.State.Open():
+		case b.State == BillCancelled:
+			events, err := tx.BillEvents(ctx, b.Number)
+			if err != nil {
+				return err
+			}
+			from, ok := cancelledFrom(events)
+			if !ok {
+				return nil
+			}
+			b.State, b.NextStepAt = from, utcDay(now)
+			note += fmt.Sprintf("; the bill is open again (%s)", from)
+			msg += ", which is open again"
+		default:
+			return nil
+		}
+		l := &b.Lines[j]
+		l.RemovedAt = time.Time{}
+		b.Total += l.Amount
+		if _, err := tx.AddBillEvent(ctx, b.Number, &BillEvent{Step: billEventStep("restore", d, now), Day: utcDay(now), Note: note}); err != nil {
+			return err
+		}
+		if err := tx.UpdateBill(ctx, b); err != nil {
+			return err
+		}
+		return s.tellRoleHolders(ctx, tx, d, msg)
+	}
+	return nil
+}
+
+// tellRoleHolders queues msg for every reseller with a role on d.
+func (s *Service) tellRoleHolders(ctx context.Context, tx Tx, d *Domain, msg string) error {
+	holders, err := DomainRoleHolders(ctx, tx, d)
+	if err != nil {
+		return err
+	}
+	for _, clID := range holders {
+		if err := s.enqueuePoll(ctx, tx, clID, msg, "", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// billEventStep is the step of a bill event for what happened to d at at:
+// unique, as a domain can be deleted and restored more than once.
+func billEventStep(event string, d *Domain, at time.Time) string {
+	return event + " " + d.Name + " " + at.UTC().Format(time.RFC3339Nano)
+}
+
+// cancelStep is the step of the event that records a bill cancelled at at
+// from state from; the state is kept in it so that a restore can open the
+// bill again as it was (cancelledFrom).
+func cancelStep(from BillState, at time.Time) string {
+	return "cancel " + at.UTC().Format(time.RFC3339Nano) + " " + string(from)
+}
+
+// cancelledFrom is the state a bill was in before its latest
+// cancellation, read from its events (see cancelStep).
+func cancelledFrom(events []BillEvent) (BillState, bool) {
+	for i := len(events) - 1; i >= 0; i-- {
+		f := strings.Fields(events[i].Step)
+		if len(f) != 3 || f[0] != "cancel" {
+			continue
+		}
+		switch st := BillState(f[2]); st {
+		case BillNoticed, BillSent, BillReminded, BillReminderLetter, BillFinalNotice, BillDeactivated:
+			return st, true
+		}
+		return "", false
+	}
+	return "", false
+}
+
+// utcDay is the first instant of t's UTC calendar day: the day bill
+// events are planned for, and from which the billing run looks at a bill.
+func utcDay(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

@@ -62,9 +62,15 @@ type Charger interface {
 //   - create: ChargeCreate for the years registered, by the creating
 //     reseller.
 //   - renew: ChargeRenew for the years added, by the reseller of record.
-//   - restore: ChargeRestore (no years), by the reseller of record; a
-//     restore that finds the expiry passed renews the domain until it lies
-//     ahead at no further charge.
+//   - restore: ChargeRestore (no years), by the reseller of record. A
+//     restore that finds the expiry passed renews the domain by whole
+//     years until it lies ahead and charges those years too, as one
+//     ChargeRenew for the years added, after the restore and in the same
+//     transaction (as registries do: the restore fee and the renewal that
+//     brings the expiry ahead); KindBilling when the balance cannot cover
+//     both, and nothing changes. No grace period follows them, so a later
+//     delete refunds neither. A registrant-managed domain's restore adds
+//     no years: its renewal is on its bill (RestoreDomain).
 //   - transfer: ChargeTransfer for the years the transfer adds, by the
 //     gaining reseller when it requests the transfer. A transfer that ends
 //     other than approved (rejected, cancelled by the requester or by the

@@ -37,11 +37,16 @@ import (
 //     restore shows those not yet over), except, when the registry charges
 //     (Config.Charger), those of a reseller-managed domain whose charges
 //     the delete refunds: the years they added are taken off the expiry
-//     (charge.go). A domain with subordinate hosts
+//     (charge.go). A domain on an unpaid bill is taken off it (its line
+//     removed; a bill left with none cancelled), as its holder no longer
+//     owes its renewal. A domain with subordinate hosts
 //     cannot be deleted (KindLinked): they must be deleted or renamed
 //     first (RFC 5731 section 3.2.2).
 //   - A restore (RFC 3915) brings a domain in redemption back at once: the
-//     registry needs no restore report, and records one when given.
+//     registry needs no restore report, and records one when given. It
+//     undoes the delete: a reseller-managed domain whose expiry passed is
+//     renewed until it lies ahead, and charged for it; a registrant-managed
+//     one goes back on the bill its delete took it off (RestoreDomain).
 //   - Creates, renewals and restores of reseller-managed domains are paid
 //     from the acting reseller's prepaid balance when the registry charges
 //     (charge.go): KindBilling (EPP 2104) when it cannot cover them, and
@@ -785,6 +790,10 @@ func (s *Service) DeleteDomain(ctx context.Context, a Actor, name string) (purge
 		if len(subs) > 0 {
 			return Errorf(KindLinked, "domain %s has subordinate hosts (%s); delete or rename them first", n, strings.Join(subs, ", "))
 		}
+		// Its holder no longer owes the renewal of a domain given up.
+		if _, err := s.takeOffBill(ctx, tx, a, d, now, "delete", "was deleted"); err != nil {
+			return err
+		}
 		// Refund what the grace periods still running cover (charge.go).
 		addPeriod := inGrace(d, GraceAddPeriod, now)
 		if err := s.refundGrace(ctx, tx, a, d, now); err != nil {
@@ -887,11 +896,17 @@ type restoreState struct {
 
 // RestoreDomain brings a domain in its redemption period back (RFC 3915),
 // at once: KindStatusProhibits when it is not in redemption. Its grace
-// periods still running show again. When its expiry passed meanwhile (a
-// domain deactivated at expiry, one deleted long before) it is renewed by
-// whole years until it lies ahead. report, when given, is recorded in the
-// history entry. The sponsor gets a poll message. A reseller pays for the
-// restore of a reseller-managed domain (charge.go).
+// periods still running show again. report, when given, is recorded in the
+// history entry. The sponsor gets a poll message.
+//
+// A reseller-managed domain whose expiry passed meanwhile (one deactivated
+// at expiry, one deleted long before) is renewed by whole years until its
+// expiry lies ahead; its reseller of record pays the restore and those
+// years, as a renewal, in the restore's transaction (charge.go), and when
+// its balance cannot cover both it is KindBilling (EPP 2104) and nothing
+// changes. A registrant-managed domain keeps its expiry, passed or not: its
+// renewal is on a bill, and the restore puts it back on the bill its
+// delete took it off (returnToBill), or the billing run bills it.
 func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, report *RestoreReport) (*Domain, error) {
 	n, err := domainName(name)
 	if err != nil {
@@ -913,13 +928,23 @@ func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, repor
 		if HasStatus(d.Statuses, StatusServerUpdateProhibited) {
 			return Errorf(KindStatusProhibits, "domain %s has status serverUpdateProhibited", n)
 		}
-		if err := s.charge(ctx, tx, s.payer(a, d), a, d, ChargeRestore, 0, now); err != nil {
+		payer := s.payer(a, d)
+		if err := s.charge(ctx, tx, payer, a, d, ChargeRestore, 0, now); err != nil {
 			return err
 		}
-		d.DeletedAt, d.PurgeAt = time.Time{}, time.Time{}
-		for !d.ExpiresAt.After(now) {
-			d.ExpiresAt = addYears(d.ExpiresAt, 1)
+		if DomainModel(d) == ModelRegistrant {
+			// Its renewal is billed, never added here: back on the bill
+			// its delete took it off.
+			if err := s.returnToBill(ctx, tx, a, d, now); err != nil {
+				return err
+			}
+		} else if exp, years := renewedPast(d.ExpiresAt, now); years > 0 {
+			if err := s.charge(ctx, tx, payer, a, d, ChargeRenew, years, now); err != nil {
+				return err
+			}
+			d.ExpiresAt = exp
 		}
+		d.DeletedAt, d.PurgeAt = time.Time{}, time.Time{}
 		dropGrace(d, "", now)
 		if err := s.saveDomain(ctx, tx, a, d, now, "restore", restoreState{d, report}); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,6 +53,12 @@ import (
 //     registrant's act (later through self-service) or the operator's,
 //     never a reseller's (KindForbidden). The operator may also move a
 //     domain to the reseller model on consent evidence it holds.
+//   - A move to the reseller model takes the domain off the unpaid bill it
+//     is on (its line removed; a bill left with none cancelled), and puts
+//     it back into the zone if that bill had taken it out: its reseller of
+//     record pays its renewals from then on, and automatic renewal charges
+//     it at once when its period has ended. A reseller-managed domain is
+//     so never on an unpaid bill.
 //   - A change of model gives the domain new authorisation information, as
 //     a transfer does: whoever handled it before no longer holds its
 //     secret. Its automatic renewal setting goes back to the default. The account holding the domain stays with it in both models,
@@ -470,6 +477,21 @@ func (s *Service) ChangeDomainModel(ctx context.Context, a Actor, name string, c
 		}
 		if err != nil {
 			return err
+		}
+		if to == ModelReseller {
+			// From now on its reseller of record pays its renewals from
+			// its balance (at once when its period has ended): the domain
+			// leaves its unpaid bill, and is out of the zone no longer
+			// for it. d.Model is still the old one, so that the payer,
+			// who was billed, is told.
+			was, err := s.takeOffBill(ctx, tx, a, d, now, HistoryModelChange,
+				"was moved to reseller management ("+d.SponsorClID+" pays its renewals from its balance)")
+			if err != nil {
+				return err
+			}
+			if was == BillDeactivated {
+				d.Statuses = slices.DeleteFunc(d.Statuses, func(st string) bool { return st == StatusServerHold })
+			}
 		}
 		d.Model = to
 		d.AuthInfo = rand.Text()

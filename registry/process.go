@@ -22,8 +22,9 @@ const purgeRetry = 24 * time.Hour
 // For each domain, in this order:
 //
 //   - a domain at the end of its redemption period is purged, its name
-//     freed, and its sponsor gets a pending action notification for the
-//     delete that answered 1001 (and nothing else happens);
+//     freed, any unpaid bill line of it removed (takeOffBill), and its
+//     sponsor gets a pending action notification for the delete that
+//     answered 1001 (and nothing else happens);
 //   - a pending transfer whose time has come is approved (serverApproved);
 //   - a live domain at or past its expiry is renewed by a year (more, if
 //     it is still behind), taking effect at the expiry; the
@@ -130,12 +131,8 @@ func (s *Service) autoRenew(ctx context.Context, tx Tx, d *Domain, now time.Time
 	if DomainModel(d) == ModelReseller && !AutoRenews(d) {
 		return s.deactivate(ctx, tx, d, now, "you switched its automatic renewal off")
 	}
-	from, years := d.ExpiresAt, 0
-	exp := from
-	for !exp.After(now) {
-		exp = addYears(exp, 1)
-		years++
-	}
+	from := d.ExpiresAt
+	exp, years := renewedPast(from, now)
 	// The Ledger refuses without a failing statement, so that the
 	// transaction goes on to the deactivation.
 	err := s.charge(ctx, tx, s.billed(d, d.SponsorClID), registryActor, d, ChargeAutoRenew, years, now)
@@ -183,6 +180,11 @@ func (s *Service) purgeDomain(ctx context.Context, tx Tx, d *Domain, now time.Ti
 			return err
 		}
 		return s.record(ctx, tx, registryActor, ObjectDomain, d.ROID, "purge-deferred", d)
+	}
+	// Its delete took it off its bill already; this catches a domain that
+	// entered redemption otherwise, so that no purged domain stays billed.
+	if _, err := s.takeOffBill(ctx, tx, registryActor, d, now, "purge", "was purged at the end of its redemption period"); err != nil {
+		return err
 	}
 	if err := tx.PurgeDomain(ctx, d.Name); err != nil {
 		return err

@@ -136,3 +136,14 @@ func addYears(t time.Time, n int) time.Time {
 	}
 	return r
 }
+
+// renewedPast is exp renewed by whole years until it lies after now, and
+// the number of years added (0 when exp lies after now already).
+func renewedPast(exp, now time.Time) (time.Time, int) {
+	years := 0
+	for !exp.After(now) {
+		exp = addYears(exp, 1)
+		years++
+	}
+	return exp, years
+}
