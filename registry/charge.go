@@ -52,7 +52,10 @@ type Charger interface {
 // What the registry charges, when a Charger is configured (Config.Charger;
 // DOMAIN.md section 4). Reseller-managed domains are paid from the prepaid
 // balance of the reseller that acts; registrant-managed domains are billed
-// to their payer and never touch a balance. The registry's own entry
+// to their payer, except what the reseller holding their payer role does
+// over EPP: its renew settles an unpaid bill from its balance (package
+// billing), and with no bill open its renew or restore is paid from its
+// balance in advance (paidInAdvance). The registry's own entry
 // (RegistryClID) has no balance, and what the operator does from the
 // command line is never charged: it acts for the registry. Each charge is
 // made in the transaction of the change it pays for, before the change is
@@ -61,8 +64,10 @@ type Charger interface {
 //
 //   - create: ChargeCreate for the years registered, by the creating
 //     reseller.
-//   - renew: ChargeRenew for the years added, by the reseller of record.
-//   - restore: ChargeRestore (no years), by the reseller of record. A
+//   - renew: ChargeRenew for the years added, by the reseller of record
+//     (on a registrant-managed domain: by the payer reseller that asks).
+//   - restore: ChargeRestore (no years), by the reseller of record (on a
+//     registrant-managed domain: by the payer reseller that asks). A
 //     restore that finds the expiry passed renews the domain by whole
 //     years until it lies ahead and charges those years too, as one
 //     ChargeRenew for the years added, after the restore and in the same
@@ -98,6 +103,20 @@ type Charger interface {
 // own entry.
 func (s *Service) payer(a Actor, d *Domain) string {
 	return s.billed(d, a.ClID)
+}
+
+// paidInAdvance is the reseller that pays for a renew or restore a makes
+// on d: on a reseller-managed domain its payer (payer); on a
+// registrant-managed one the reseller asking, whom the policy lets do it
+// only when it holds the payer role there (DOMAIN.md section 2). It pays
+// from its balance what the registry would otherwise bill; an unpaid bill
+// is settled by the renew instead (package billing, before this is
+// reached). The operator is never charged.
+func (s *Service) paidInAdvance(a Actor, d *Domain) string {
+	if DomainModel(d) == ModelRegistrant && s.cfg.Charger != nil && a.ClID != "" && a.ClID != RegistryClID {
+		return a.ClID
+	}
+	return s.payer(a, d)
 }
 
 // billed is clID when operations on d are paid from its balance: a

@@ -872,7 +872,7 @@ func (s *Service) RenewDomain(ctx context.Context, a Actor, name string, curExp 
 			return Errorf(KindPolicy, "a renewal by %d years would put the expiry of %s at %s, more than %d years ahead",
 				years, n, exp.UTC().Format(time.DateOnly), MaxRegistrationYears)
 		}
-		if err := s.charge(ctx, tx, s.payer(a, d), a, d, ChargeRenew, years, now); err != nil {
+		if err := s.charge(ctx, tx, s.paidInAdvance(a, d), a, d, ChargeRenew, years, now); err != nil {
 			return err
 		}
 		d.ExpiresAt = exp
@@ -928,7 +928,7 @@ func (s *Service) RestoreDomain(ctx context.Context, a Actor, name string, repor
 		if HasStatus(d.Statuses, StatusServerUpdateProhibited) {
 			return Errorf(KindStatusProhibits, "domain %s has status serverUpdateProhibited", n)
 		}
-		payer := s.payer(a, d)
+		payer := s.paidInAdvance(a, d)
 		if err := s.charge(ctx, tx, payer, a, d, ChargeRestore, 0, now); err != nil {
 			return err
 		}

@@ -298,8 +298,10 @@ func (s *Service) createForAccount(ctx context.Context, tx Tx, a Actor, nd *NewD
 }
 
 // activeAccount returns the active account with the customer number.
+// The account is locked: a merge that holds it finishes first, and its
+// tombstone then takes nothing.
 func (s *Service) activeAccount(ctx context.Context, tx Tx, number string) (*Account, error) {
-	acc, err := tx.Account(ctx, number)
+	acc, err := tx.LockAccount(ctx, number)
 	if IsKind(err, KindNotFound) {
 		return nil, Errorf(KindNotFound, "customer account %s does not exist", number)
 	}

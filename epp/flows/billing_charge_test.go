@@ -260,15 +260,23 @@ func TestChargeCreate(t *testing.T) {
 		domainDo(t, e.acme, 2104, e.spec("long.se", "acme", 10).xml("cc-5"))
 		assert.Zero(t, e.historyWith(t, "cc-5"))
 
-		// Registrant-managed domains are billed to their payer: neither
-		// the create nor the payer's renewal touches the ledger.
+		// Registrant-managed domains are billed to their payer: the create
+		// does not touch the ledger. A renew by the reseller holding the
+		// payer role, with no bill open, is paid from its balance in
+		// advance.
 		before = e.entries(t, "acme")
 		held := modelRegistrantCreate("held.se")
 		held.contacts = append(held.contacts, registry.DomainContact{Type: "billing", ID: "tech-acme"})
 		domainDo(t, e.acme, 1000, held.xml("cc-6"))
-		domainDo(t, e.acme, 1000, domainRenewReq("cc-7", "held.se", chargeDate(chargeExpiry), 1))
 		assert.Equal(t, before, e.entries(t, "acme"))
-		assert.Equal(t, int64(1000_00-chargeSECreate-2*100_00), e.balance(t, "acme"))
+		domainDo(t, e.acme, 1000, domainRenewReq("cc-7", "held.se", chargeDate(chargeExpiry), 1))
+		after := e.entries(t, "acme")
+		require.Len(t, after, len(before)+1)
+		lastEntry := after[len(after)-1]
+		assert.Equal(t, registry.ChargeRenew, lastEntry.Op)
+		assert.Equal(t, "held.se", lastEntry.Domain)
+		assert.Equal(t, "cc-7", lastEntry.ClTRID)
+		assert.Equal(t, int64(1000_00-chargeSECreate-2*100_00-chargeSERenew), e.balance(t, "acme"))
 	})
 }
 

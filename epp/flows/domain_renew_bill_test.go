@@ -180,17 +180,22 @@ func TestRenewSettlesBill(t *testing.T) {
 
 		// The same renew again: its curExpDate is no longer the domain's.
 		domainDo(t, e.acme, 2004, domainRenewReq("rb-6", "billed.se", "2027-03-17", 1))
-		// A renew now is an ordinary one, on no bill: the bill is not paid
-		// twice.
+		// A renew now is an ordinary one, on no bill, paid in advance
+		// from the balance: the bill is not paid twice.
+		_, err = e.ledger.TopUp(ctx, registry.Operator, "acme", billing.SEK(200_00), "more")
+		require.NoError(t, err)
 		domainDo(t, e.acme, 1000, domainRenewReq("rb-7", "billed.se", "2028-03-17", 1))
 		assert.Equal(t, exp.AddDate(2, 0, 0), domainInfo(t, e.acme, "billed.se").exDate)
-		assert.Equal(t, int64(150_00-chargeSERenew), e.balance(t))
-		assert.Len(t, e.renewals(t, "billed.se"), 1)
+		assert.Equal(t, int64(350_00-2*chargeSERenew), e.balance(t))
+		assert.Len(t, e.renewals(t, "billed.se"), 2)
+		assert.Equal(t, registry.BillPaid, e.bill(t, "billed.se").State, "the paid bill stays as it was")
 
-		// A domain on no unpaid bill renews as before.
+		// A domain on no unpaid bill renews as an ordinary renew, paid by
+		// the payer in advance.
 		domainDo(t, e.acme, 1000, domainRenewReq("rb-8", "unbilled.se", "2027-09-01", 1))
 		assert.Equal(t, time.Date(2028, 9, 1, 10, 0, 0, 0, time.UTC), domainInfo(t, e.acme, "unbilled.se").exDate)
-		assert.Empty(t, e.renewals(t, "unbilled.se"))
+		assert.Len(t, e.renewals(t, "unbilled.se"), 1)
+		assert.Equal(t, int64(350_00-3*chargeSERenew), e.balance(t))
 	})
 }
 
