@@ -382,7 +382,28 @@ func (s *stepCtx) email(who, to, subject, body string) error {
 		return err
 	}
 	s.notes = append(s.notes, "e-mail "+m.Key)
-	return nil
+	return s.inbox(subject, body)
+}
+
+// inbox puts what a step says in the inbox of the account holding the
+// bill's domains, once per bill and step, whoever the e-mails went to: the
+// holder sees every step of its bills there.
+func (s *stepCtx) inbox(subject, body string) error {
+	if s.bill.AccountNumber == "" {
+		return nil
+	}
+	m := registry.AccountMessage{
+		Key: fmt.Sprintf("bill/%s/%s", s.bill.Number, s.step), AccountNumber: s.bill.AccountNumber,
+		CreatedAt: s.b.clock.Now(), Subject: subject, Body: body,
+	}
+	if len(s.bill.Lines) == 1 {
+		m.Domain = s.bill.Lines[0].Domain
+	}
+	created, err := s.tx.AddAccountMessage(s.ctx, &m)
+	if created {
+		s.notes = append(s.notes, "inbox "+s.bill.AccountNumber)
+	}
+	return err
 }
 
 // letter writes a letter to the contact's postal address.

@@ -108,8 +108,15 @@ func TestConsolidationUnpaidBill(t *testing.T) {
 		bs := f.bills(t)
 		require.Len(t, bs, 1)
 		require.Equal(t, "one.se", f.bill(t, bs[0].Number).Lines[0].Domain)
+		// The notice is in the holder's inbox, once, the second run of
+		// each day notwithstanding.
+		ms, err := f.svc.AccountMessages(ctx, first.Number)
+		require.NoError(t, err)
+		require.Len(t, ms, 1)
+		assert.Equal(t, "bill/"+bs[0].Number+"/notice", ms[0].Key)
+		assert.Equal(t, "one.se", ms[0].Domain)
 
-		_, err := f.svc.MergeAccounts(ctx, registry.Operator, first.Number, []string{second.Number})
+		_, err = f.svc.MergeAccounts(ctx, registry.Operator, first.Number, []string{second.Number})
 		require.NoError(t, err)
 		out := f.svc.SwitchRegistrant(ctx, registry.Operator, two.Registrant, []string{"one.se", "two.se", "three.se"})
 		require.Len(t, out, 3)

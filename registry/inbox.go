@@ -10,7 +10,11 @@ import (
 // registry told the account holder, kept for the self-service channel to
 // show. The e-mail that carries it goes through the outbox.
 type AccountMessage struct {
-	ID            int64
+	ID int64
+	// Key, when set, is the writer's name for the message, such as
+	// "bill/2027-000123/notice": a message with a key already in the
+	// inbox is not added again.
+	Key           string
 	AccountNumber string
 	CreatedAt     time.Time
 	Subject       string
@@ -43,8 +47,8 @@ func (s *Service) AccountMessages(ctx context.Context, number string) ([]Account
 // commits.
 func (s *Service) tellAccount(ctx context.Context, tx Tx, acc *Account, key, domain, subject, body string) error {
 	now := s.clock.Now()
-	if err := tx.AddAccountMessage(ctx, &AccountMessage{
-		AccountNumber: acc.Number, CreatedAt: now, Subject: subject, Body: body, Domain: domain,
+	if _, err := tx.AddAccountMessage(ctx, &AccountMessage{
+		Key: key, AccountNumber: acc.Number, CreatedAt: now, Subject: subject, Body: body, Domain: domain,
 	}); err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func mergeSetup(t *testing.T, store registry.Store) *mergeFixture {
 			return err
 		}
 		for i, acc := range []*registry.Account{f.b, f.c, f.c, f.x} {
-			if err := tx.AddAccountMessage(ctx, &registry.AccountMessage{
+			if _, err := tx.AddAccountMessage(ctx, &registry.AccountMessage{
 				AccountNumber: acc.Number, CreatedAt: mergeT0, Subject: fmt.Sprintf("message %d", i), Body: "text",
 			}); err != nil {
 				return err
@@ -445,11 +445,12 @@ func (t *mergeFailTx) MoveConsentTokens(ctx context.Context, from, to string) (i
 	return n, t.write()
 }
 
-func (t *mergeFailTx) AddAccountMessage(ctx context.Context, m *registry.AccountMessage) error {
-	if err := t.Tx.AddAccountMessage(ctx, m); err != nil {
-		return err
+func (t *mergeFailTx) AddAccountMessage(ctx context.Context, m *registry.AccountMessage) (bool, error) {
+	created, err := t.Tx.AddAccountMessage(ctx, m)
+	if err != nil {
+		return created, err
 	}
-	return t.write()
+	return created, t.write()
 }
 
 func (t *mergeFailTx) EnqueueOutbox(ctx context.Context, m *registry.OutboxMessage) (bool, error) {

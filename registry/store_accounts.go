@@ -36,9 +36,11 @@ type AccountTx interface {
 	// from to account to, and returns how many. Used ones stay as the
 	// record of what from did.
 	MoveConsentTokens(ctx context.Context, from, to string) (int, error)
-	// AddAccountMessage puts m in its account's inbox and sets its ID;
-	// KindNotFound when there is no such account.
-	AddAccountMessage(ctx context.Context, m *AccountMessage) error
+	// AddAccountMessage puts m in its account's inbox and sets its ID,
+	// unless a message with its Key (when set) is there already: then it
+	// adds nothing and reports false. KindNotFound when there is no such
+	// account.
+	AddAccountMessage(ctx context.Context, m *AccountMessage) (created bool, err error)
 	// AccountMessages lists the account's inbox, oldest first.
 	AccountMessages(ctx context.Context, number string) ([]AccountMessage, error)
 

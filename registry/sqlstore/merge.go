@@ -5,6 +5,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,7 +65,7 @@ func (t *tx) moveAccountRows(ctx context.Context, what, update, from, to string)
 	}
 }
 
-func (t *tx) AddAccountMessage(ctx context.Context, m *registry.AccountMessage) error {
+func (t *tx) AddAccountMessage(ctx context.Context, m *registry.AccountMessage) (bool, error) {
 	created := m.CreatedAt
 	if created.IsZero() {
 		created = t.now()
@@ -72,26 +74,30 @@ func (t *tx) AddAccountMessage(ctx context.Context, m *registry.AccountMessage) 
 	var id int64
 	err := t.savepoint(ctx, func() error {
 		return t.tx.QueryRowContext(ctx, `
-			INSERT INTO account_messages (account_number, created_at, subject, body, domain, read_at)
-			VALUES ($1, $2, $3, $4, $5, $6)
+			INSERT INTO account_messages (account_number, created_at, subject, body, message_key, domain, read_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (message_key) DO NOTHING
 			RETURNING id`,
-			m.AccountNumber, t.timeArg(created), m.Subject, m.Body, m.Domain, t.nullTimeArg(normTimeOrZero(m.ReadAt)),
+			m.AccountNumber, t.timeArg(created), m.Subject, m.Body, nullString(m.Key), m.Domain,
+			t.nullTimeArg(normTimeOrZero(m.ReadAt)),
 		).Scan(&id)
 	})
 	switch {
 	case err == nil:
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
 	case isForeignKeyViolation(err):
-		return registry.Errorf(registry.KindNotFound, "account %q not found", m.AccountNumber)
+		return false, registry.Errorf(registry.KindNotFound, "account %q not found", m.AccountNumber)
 	default:
-		return fmt.Errorf("add a message to the inbox of account %q: %w", m.AccountNumber, err)
+		return false, fmt.Errorf("add a message to the inbox of account %q: %w", m.AccountNumber, err)
 	}
 	m.ID, m.CreatedAt = id, created
-	return nil
+	return true, nil
 }
 
 func (t *tx) AccountMessages(ctx context.Context, number string) ([]registry.AccountMessage, error) {
 	rows, err := t.tx.QueryContext(ctx, `
-		SELECT id, account_number, created_at, subject, body, domain, read_at
+		SELECT id, COALESCE(message_key, ''), account_number, created_at, subject, body, domain, read_at
 		FROM account_messages WHERE account_number = $1 ORDER BY id`, number)
 	if err != nil {
 		return nil, fmt.Errorf("inbox of account %q: %w", number, err)
@@ -100,7 +106,7 @@ func (t *tx) AccountMessages(ctx context.Context, number string) ([]registry.Acc
 	var out []registry.AccountMessage
 	for rows.Next() {
 		var m registry.AccountMessage
-		if err := rows.Scan(&m.ID, &m.AccountNumber, timeCol{&m.CreatedAt}, &m.Subject, &m.Body, &m.Domain,
+		if err := rows.Scan(&m.ID, &m.Key, &m.AccountNumber, timeCol{&m.CreatedAt}, &m.Subject, &m.Body, &m.Domain,
 			timeCol{&m.ReadAt}); err != nil {
 			return nil, fmt.Errorf("inbox of account %q: %w", number, err)
 		}

@@ -20,6 +20,9 @@ CREATE TABLE account_messages (
     created_at     TIMESTAMPTZ NOT NULL,
     subject        TEXT NOT NULL CHECK (subject <> ''),
     body           TEXT NOT NULL DEFAULT '',
+    -- The writer's name for the message, if it has one: unique, so that a
+    -- step run again adds it once.
+    message_key    TEXT COLLATE "C" UNIQUE,
     -- The domain the message is about, if one.
     domain         TEXT COLLATE "C" NOT NULL DEFAULT '',
     read_at        TIMESTAMPTZ

@@ -20,6 +20,9 @@ CREATE TABLE account_messages (
     created_at     TEXT NOT NULL,
     subject        TEXT NOT NULL CHECK (subject <> ''),
     body           TEXT NOT NULL DEFAULT '',
+    -- The writer's name for the message, if it has one: unique, so that a
+    -- step run again adds it once.
+    message_key    TEXT UNIQUE,
     -- The domain the message is about, if one.
     domain         TEXT NOT NULL DEFAULT '',
     read_at        TEXT
