@@ -226,6 +226,10 @@ func (b *Biller) formBill(ctx context.Context, g *billGroup, collective bool, sc
 			if err != nil {
 				return err
 			}
+			// Deleted since it was listed: its holder gave it up.
+			if !d.DeletedAt.IsZero() {
+				continue
+			}
 			// On another bill already (one formed before the group
 			// grew): not billed twice.
 			if _, err := tx.UnpaidBillOfDomain(ctx, d.ROID); err == nil {

@@ -20,16 +20,7 @@ func TestBillingCommands(t *testing.T) {
 
 func testBillingCommands(t *testing.T, c *cli) {
 	ctx := context.Background()
-	c.ok("acme-secret-1\n", "reseller", "create", "acme", "--name", "Acme AB", "--password-stdin")
-	svc := modelService(t, c)
-	acme := registry.Actor{Name: registry.ResellerActor("acme"), ClID: "acme"}
-	_, err := svc.CreateContact(ctx, acme, &registry.Contact{
-		ID: "reg-1", Email: "reg@example.net", AuthInfo: "contact-pw-1",
-		Postal: []registry.PostalInfo{{Type: "int", Name: "Reg Istrant", City: "Stockholm", CC: "SE"}},
-	})
-	require.NoError(t, err)
-	_, err = svc.CreateHost(ctx, acme, "ns1.example.net", nil)
-	require.NoError(t, err)
+	svc := acmeSetup(t, c)
 	id, err := registry.ParseIdentity(registry.IdentitySEOrg, "556036-0793", "")
 	require.NoError(t, err)
 	acc, err := svc.CreateAccount(ctx, registry.Operator, registry.NewAccount{Name: "Holder AB", Email: "info@holder.example", Identity: id})

@@ -22,13 +22,10 @@ func modelService(t *testing.T, c *cli) *registry.Service {
 	return registry.NewService(st, registry.SystemClock{}, registry.Config{})
 }
 
-// TestDomainCreateAndSetModel: the operator creates a registrant-managed
-// domain for a customer account and moves it between the models.
-func TestDomainCreateAndSetModel(t *testing.T) {
-	backends(t, testDomainCreateAndSetModel)
-}
-
-func testDomainCreateAndSetModel(t *testing.T, c *cli) {
+// acmeSetup creates the reseller acme, with a contact reg-1 and a host
+// ns1.example.net, and returns a service on the CLI's database.
+func acmeSetup(t *testing.T, c *cli) *registry.Service {
+	t.Helper()
 	ctx := context.Background()
 	c.ok("acme-secret-1\n", "reseller", "create", "acme", "--name", "Acme AB", "--password-stdin")
 	svc := modelService(t, c)
@@ -40,6 +37,18 @@ func testDomainCreateAndSetModel(t *testing.T, c *cli) {
 	require.NoError(t, err)
 	_, err = svc.CreateHost(ctx, acme, "ns1.example.net", nil)
 	require.NoError(t, err)
+	return svc
+}
+
+// TestDomainCreateAndSetModel: the operator creates a registrant-managed
+// domain for a customer account and moves it between the models.
+func TestDomainCreateAndSetModel(t *testing.T) {
+	backends(t, testDomainCreateAndSetModel)
+}
+
+func testDomainCreateAndSetModel(t *testing.T, c *cli) {
+	ctx := context.Background()
+	svc := acmeSetup(t, c)
 	id, err := registry.ParseIdentity(registry.IdentitySEOrg, "556036-0793", "")
 	require.NoError(t, err)
 	acc, err := svc.CreateAccount(ctx, registry.Operator, registry.NewAccount{Name: "Holder AB", Email: "info@holder.example", Identity: id})

@@ -19,14 +19,7 @@ func TestAccountMerge(t *testing.T) {
 
 func testAccountMerge(t *testing.T, c *cli) {
 	ctx := context.Background()
-	c.ok("acme-secret-1\n", "reseller", "create", "acme", "--name", "Acme AB", "--password-stdin")
-	svc := modelService(t, c)
-	acme := registry.Actor{Name: registry.ResellerActor("acme"), ClID: "acme"}
-	_, err := svc.CreateContact(ctx, acme, &registry.Contact{
-		ID: "reg-1", Email: "reg@example.net", AuthInfo: "contact-pw-1",
-		Postal: []registry.PostalInfo{{Type: "int", Name: "Reg Istrant", City: "Stockholm", CC: "SE"}},
-	})
-	require.NoError(t, err)
+	svc := acmeSetup(t, c)
 	holder := []string{"--name", "Holder AB", "--email", "info@holder.example", "--identity-type", "se-org"}
 	first, _ := c.createAccount(append(holder, "--identity", "556036-0793")...)
 	second, _ := c.createAccount(append(holder, "--identity", "5560360793")...)
@@ -62,7 +55,7 @@ func testAccountMerge(t *testing.T, c *cli) {
 	assert.Regexp(t, `(?m)^two\.se\s+switched$`, out)
 	assert.Regexp(t, `(?m)^three\.se\s+switched$`, out)
 	// Someone else's contact is refused, and reported per domain.
-	_, err = c.run("", "domain", "set-registrant", "--contact", "reg-1", "one.se", "nosuch.se")
+	_, err := c.run("", "domain", "set-registrant", "--contact", "reg-1", "one.se", "nosuch.se")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "2 of 2 domain(s) refused")
 
