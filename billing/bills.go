@@ -7,6 +7,7 @@ package billing
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -105,12 +106,21 @@ func (b *Biller) Run(ctx context.Context, day time.Time) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("bills due: %w", err)
 	}
+	// One bill that fails holds back no other: each is reported, and the
+	// run fails at the end; the next run tries it again.
+	var failed []error
 	for _, bill := range due {
 		if err := b.advance(ctx, bill.Number, day, &rep); err != nil {
-			return rep, fmt.Errorf("bill %s: %w", bill.Number, err)
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
+			err = fmt.Errorf("bill %s: %w", bill.Number, err)
+			b.log.Error("billing step failed", "bill", bill.Number, "err", err)
+			rep.Problems = append(rep.Problems, err.Error())
+			failed = append(failed, err)
 		}
 	}
-	return rep, nil
+	return rep, errors.Join(failed...)
 }
 
 // calendarDay is the first instant of t's UTC day.
@@ -140,21 +150,12 @@ func (b *Biller) form(ctx context.Context, day time.Time, rep *Report) error {
 	var domains []*registry.Domain
 	err := b.store.Tx(ctx, func(tx registry.Tx) error {
 		domains = nil
-		names, err := tx.RegistrantDomainsExpiring(ctx, month, until)
+		ds, err := tx.RegistrantDomainsExpiring(ctx, month, until)
 		if err != nil {
 			return err
 		}
-		for _, n := range names {
-			d, err := tx.Domain(ctx, n)
-			if registry.IsKind(err, registry.KindNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if d.DeletedAt.IsZero() {
-				domains = append(domains, d)
-			}
+		for i := range ds {
+			domains = append(domains, &ds[i])
 		}
 		return nil
 	})
@@ -285,8 +286,9 @@ func (b *Biller) advance(ctx context.Context, number string, day time.Time, rep 
 	for {
 		var done *StepDone
 		var problems []string
+		more := true
 		err := b.store.Tx(ctx, func(tx registry.Tx) error {
-			done, problems = nil, nil
+			done, problems, more = nil, nil, true
 			bill, err := tx.LockBill(ctx, number)
 			if err != nil {
 				return err
@@ -303,13 +305,7 @@ func (b *Biller) advance(ctx context.Context, number string, day time.Time, rep 
 			for _, e := range events {
 				doneSteps[e.Step] = true
 			}
-			var step *Step
-			for _, st := range sched.Steps() {
-				if !doneSteps[string(st.Kind)] && !st.Day.After(day) && !tried[st.Kind] {
-					step = &st
-					break
-				}
-			}
+			step := dueStep(sched, doneSteps, tried, day)
 			if step == nil {
 				next := nextStep(sched, doneSteps)
 				if !next.Equal(bill.NextStepAt) {
@@ -336,6 +332,9 @@ func (b *Biller) advance(ctx context.Context, number string, day time.Time, rep 
 			} else {
 				bill.NextStepAt = time.Time{}
 			}
+			// Another transaction only when another step is due: most
+			// bills have one step a day.
+			more = bill.State.Open() && dueStep(sched, doneSteps, tried, day) != nil
 			return tx.UpdateBill(ctx, bill)
 		})
 		if err != nil {
@@ -347,7 +346,33 @@ func (b *Biller) advance(ctx context.Context, number string, day time.Time, rep 
 		}
 		rep.Steps = append(rep.Steps, *done)
 		b.log.Info("billing step", "bill", number, "step", done.Step, "note", done.Note)
+		if !more {
+			return nil
+		}
 	}
+}
+
+// shortListMax is how many domain names shortList names.
+const shortListMax = 3
+
+// shortList names up to shortListMax domains, and says how many more there
+// are: "a.se, b.se, c.se and 72 more".
+func shortList(names []string) string {
+	if len(names) <= shortListMax {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:shortListMax], ", "), len(names)-shortListMax)
+}
+
+// dueStep is the first step of sched due by day that is neither done nor
+// tried in this run; nil when there is none.
+func dueStep(sched Schedule, done map[string]bool, tried map[StepKind]bool, day time.Time) *Step {
+	for _, st := range sched.Steps() {
+		if !done[string(st.Kind)] && !st.Day.After(day) && !tried[st.Kind] {
+			return &st
+		}
+	}
+	return nil
 }
 
 // nextStep is the day of the first step of sched not done; zero when all
@@ -529,7 +554,9 @@ func (b *Biller) doStep(ctx context.Context, tx registry.Tx, bill *registry.Bill
 	for i, d := range domains {
 		names[i] = d.Name
 	}
-	list := strings.Join(names, ", ")
+	// list names every domain, for bodies; short at most a few, for
+	// subjects (RFC 5322 lines are short) and poll messages.
+	list, short := strings.Join(names, ", "), shortList(names)
 	tellAll := func(msg string) error {
 		for _, d := range domains {
 			if err := s.tell(d, msg); err != nil {
@@ -543,31 +570,31 @@ func (b *Biller) doStep(ctx context.Context, tx registry.Tx, bill *registry.Bill
 	switch step.Kind {
 	case StepNotice:
 		bill.State = registry.BillNoticed
-		err = s.email("payer", bill.NoticeTo, fmt.Sprintf("Renewal of %s: you will be billed next month", list),
+		err = s.email("payer", bill.NoticeTo, fmt.Sprintf("Renewal of %s: you will be billed next month", short),
 			fmt.Sprintf("The registration of %s ends in %s. The bill will be sent on %s; until %s you can still change who receives it and the renewal period.\n\n%s",
 				list, sched.BillingMonth.Format("January 2006"), date(sched.Sent), date(sched.ChangeUntil.AddDate(0, 0, -1)), s.summary()))
 		if err == nil {
-			err = tellAll(fmt.Sprintf("Bill %s formed for %s: renewal notice sent", bill.Number, list))
+			err = tellAll(fmt.Sprintf("Bill %s formed for %s: renewal notice sent", bill.Number, short))
 		}
 	case StepChangesClosed, StepDue:
 		// Days of the calendar with nothing to send.
 	case StepSent:
 		bill.State = registry.BillSent
-		subject := fmt.Sprintf("Bill %s: renewal of %s", bill.Number, list)
+		subject := fmt.Sprintf("Bill %s: renewal of %s", bill.Number, short)
 		body := fmt.Sprintf("%s\nDue date: %s. Pay with the bill number %s as reference.\n", s.summary(), date(sched.Due), bill.Number)
 		err = s.email("payer", bill.NoticeTo, subject, body)
 		if err == nil {
 			err = s.letter("payer", bill.Payer, subject, body)
 		}
 		if err == nil {
-			err = tellAll(fmt.Sprintf("Bill %s sent for %s, due %s", bill.Number, list, date(sched.Due)))
+			err = tellAll(fmt.Sprintf("Bill %s sent for %s, due %s", bill.Number, short, date(sched.Due)))
 		}
 	case StepReminderEmail:
 		bill.State = registry.BillReminded
 		err = s.email("payer", bill.NoticeTo, fmt.Sprintf("Reminder: bill %s is overdue", bill.Number),
 			fmt.Sprintf("Bill %s was due on %s and is not paid.\n\n%s", bill.Number, date(sched.Due), s.summary()))
 		if err == nil {
-			err = tellAll(fmt.Sprintf("Bill %s for %s is overdue: reminder sent", bill.Number, list))
+			err = tellAll(fmt.Sprintf("Bill %s for %s is overdue: reminder sent", bill.Number, short))
 		}
 	case StepReminderLetter:
 		bill.State = registry.BillReminderLetter
@@ -586,18 +613,18 @@ func (b *Biller) doStep(ctx context.Context, tx registry.Tx, bill *registry.Bill
 		body := fmt.Sprintf("Bill %s was due on %s and is not paid. A reminder fee of %s is added.\n\n%s", bill.Number, date(sched.Due), fee, s.summary())
 		err = s.letter("payer", bill.Payer, subject, body)
 		if err == nil {
-			err = tellAll(fmt.Sprintf("Bill %s for %s: reminder letter sent, reminder fee added", bill.Number, list))
+			err = tellAll(fmt.Sprintf("Bill %s for %s: reminder letter sent, reminder fee added", bill.Number, short))
 		}
 	case StepFinalEmail:
 		bill.State = registry.BillFinalNotice
 		var to string
 		if to, err = s.holderEmail(); err == nil {
-			err = s.email("holder", to, fmt.Sprintf("%s will be deactivated: bill %s is not paid", list, bill.Number),
+			err = s.email("holder", to, fmt.Sprintf("%s will be deactivated: bill %s is not paid", short, bill.Number),
 				fmt.Sprintf("Bill %s for %s is not paid. Unless it is paid, %s leaves the DNS on %s and is deleted on %s.\nIf you have paid, please send us the payment's details.\n\n%s",
 					bill.Number, list, list, date(sched.Deactivation), date(sched.Deregistration), s.summary()))
 		}
 		if err == nil {
-			err = tellAll(fmt.Sprintf("Bill %s for %s not paid: final notice sent to the holder", bill.Number, list))
+			err = tellAll(fmt.Sprintf("Bill %s for %s not paid: final notice sent to the holder", bill.Number, short))
 		}
 	case StepDeactivation:
 		bill.State = registry.BillDeactivated
@@ -608,12 +635,12 @@ func (b *Biller) doStep(ctx context.Context, tx registry.Tx, bill *registry.Bill
 		}
 		var to string
 		if to, err = s.holderEmail(); err == nil {
-			err = s.email("holder", to, fmt.Sprintf("%s deactivated: bill %s is not paid", list, bill.Number),
+			err = s.email("holder", to, fmt.Sprintf("%s deactivated: bill %s is not paid", short, bill.Number),
 				fmt.Sprintf("%s has left the DNS because bill %s is not paid. It is still yours: pay the bill before %s and it is reactivated; after that it is deleted.\n\n%s",
 					list, bill.Number, date(sched.Deregistration), s.summary()))
 		}
 		if err == nil {
-			err = tellAll(fmt.Sprintf("Bill %s not paid: %s deactivated (serverHold)", bill.Number, list))
+			err = tellAll(fmt.Sprintf("Bill %s not paid: %s deactivated (serverHold)", bill.Number, short))
 		}
 	case StepDeregistration:
 		var gone []string

@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -148,5 +149,31 @@ func TestConsolidationUnpaidBill(t *testing.T) {
 		require.Error(t, out[0].Err)
 		assert.Equal(t, registry.KindPolicy, registry.ErrorKind(out[0].Err))
 		assert.Contains(t, out[0].Err.Error(), "belongs to a reseller")
+	})
+}
+
+// TestCollectiveBillOfManyDomains: a collective bill of more domains than
+// a subject line can name is noticed and sent like any other; its subject
+// names a few and counts the rest, its body names them all.
+func TestCollectiveBillOfManyDomains(t *testing.T) {
+	billStores(t, func(t *testing.T, store registry.Store) {
+		f := newBillFixture(t, store)
+		const n = 80
+		for i := range n {
+			f.create(t, fmt.Sprintf("a-rather-long-domain-name-for-a-collective-bill-%02d.se", i))
+		}
+		f.runDays(t, "2027-02-14", "2027-03-10")
+		bs := f.bills(t)
+		require.Len(t, bs, 1)
+		b := f.bill(t, bs[0].Number)
+		require.Len(t, b.Lines, n)
+		assert.Equal(t, registry.BillSent, b.State)
+		msgs := f.outbox(t)
+		require.NotEmpty(t, msgs)
+		for _, m := range msgs {
+			assert.LessOrEqual(t, len(m.Subject), 998, m.Key)
+		}
+		assert.Contains(t, msgs[0].Subject, fmt.Sprintf("and %d more", n-3))
+		assert.Contains(t, msgs[0].Body, "a-rather-long-domain-name-for-a-collective-bill-79.se")
 	})
 }

@@ -39,8 +39,11 @@ type BillTx interface {
 	// Payments lists the payments with the bill number, or every payment
 	// when number is "", by ID; status, when set, selects one status.
 	Payments(ctx context.Context, number string, status PaymentStatus) ([]Payment, error)
-	// RegistrantDomainsExpiring lists the names of the registrant-managed
-	// domains whose period ends in [from, to) and that are on no unpaid
-	// bill, by expiry then name.
-	RegistrantDomainsExpiring(ctx context.Context, from, to time.Time) ([]string, error)
+	// RegistrantDomainsExpiring lists the registrant-managed domains whose
+	// period ends in [from, to), that are not pending deletion and that are
+	// on no unpaid bill, by expiry then name, with what the billing run
+	// groups them by and no more: Name, ROID, CreatedAt, ExpiresAt,
+	// AccountNumber and Registrant are set. One query for all, as a
+	// billing month has tens of thousands of them.
+	RegistrantDomainsExpiring(ctx context.Context, from, to time.Time) ([]Domain, error)
 }

@@ -343,18 +343,37 @@ func (t *tx) Payments(ctx context.Context, number string, status registry.Paymen
 	return out, rows.Err()
 }
 
-func (t *tx) RegistrantDomainsExpiring(ctx context.Context, from, to time.Time) ([]string, error) {
-	names, err := t.strings(ctx, `
-		SELECT name FROM domains
-		WHERE model = $1 AND expires_at >= $2 AND expires_at < $3 AND deleted_at IS NULL
+func (t *tx) RegistrantDomainsExpiring(ctx context.Context, from, to time.Time) ([]registry.Domain, error) {
+	rows, err := t.tx.QueryContext(ctx, `
+		SELECT d.name, d.roid, d.created_at, d.expires_at, d.account_number, c.contact_id
+		FROM domains d
+		JOIN domain_contacts dc ON dc.domain_id = d.id AND dc.type = 'registrant'
+		JOIN contacts c ON c.id = dc.contact_id
+		WHERE d.model = $1 AND d.expires_at >= $2 AND d.expires_at < $3 AND d.deleted_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM bill_lines l JOIN bills b ON b.id = l.bill_id
-		                  WHERE l.domain_roid = domains.roid AND l.removed_at IS NULL AND b.state IN `+openBillStates+`)
-		ORDER BY expires_at, name`,
+		                  WHERE l.domain_roid = d.roid AND l.removed_at IS NULL AND b.state IN `+openBillStates+`)
+		ORDER BY d.expires_at, d.name`,
 		string(registry.ModelRegistrant), t.timeArg(normTime(from)), t.timeArg(normTime(to)))
 	if err != nil {
 		return nil, fmt.Errorf("registrant-managed domains expiring: %w", err)
 	}
-	return names, nil
+	defer rows.Close()
+	var out []registry.Domain
+	for rows.Next() {
+		var (
+			d    registry.Domain
+			roid sql.NullString
+		)
+		if err := rows.Scan(&d.Name, &roid, timeCol{&d.CreatedAt}, timeCol{&d.ExpiresAt}, &d.AccountNumber, &d.Registrant); err != nil {
+			return nil, fmt.Errorf("registrant-managed domains expiring: %w", err)
+		}
+		d.ROID = roid.String
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registrant-managed domains expiring: %w", err)
+	}
+	return out, nil
 }
 
 // billingLockClass is the first key of the PostgreSQL advisory lock the

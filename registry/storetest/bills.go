@@ -217,12 +217,21 @@ func testRegistrantDomainsExpiring(t *testing.T, s registry.Store) {
 		return tx.UpdateDomain(ctx, d)
 	})
 	tx(t, s, func(ctx context.Context, tx registry.Tx) error {
-		got, err := tx.RegistrantDomainsExpiring(ctx, µsTime(2027, 3, 1, 0, 0, 0, 0), µsTime(2027, 4, 1, 0, 0, 0, 0))
+		ds, err := tx.RegistrantDomainsExpiring(ctx, µsTime(2027, 3, 1, 0, 0, 0, 0), µsTime(2027, 4, 1, 0, 0, 0, 0))
 		if err != nil {
 			return err
 		}
-		if want := []string{"early.se", "moved.se", "late.se"}; !slices.Equal(got, want) {
+		if want, got := []string{"early.se", "moved.se", "late.se"}, domainNames(ds); !slices.Equal(got, want) {
 			t.Errorf("registrant-managed domains expiring in March: %v, want %v", got, want)
+		}
+		// What the billing run groups by comes with each.
+		full, err := tx.Domain(ctx, "early.se")
+		if err != nil {
+			return err
+		}
+		if d := ds[0]; d.ROID != full.ROID || d.Registrant != "reg" || d.AccountNumber != "100001" ||
+			!d.CreatedAt.Equal(full.CreatedAt) || !d.ExpiresAt.Equal(µsTime(2027, 3, 2, 0, 0, 0, 0)) {
+			t.Errorf("early.se listed as %+v, stored as %+v", d, full)
 		}
 		return nil
 	})
@@ -238,8 +247,8 @@ func testExpiringSkipsBilled(t *testing.T, s registry.Store) {
 	list := func() []string {
 		var got []string
 		tx(t, s, func(ctx context.Context, tx registry.Tx) error {
-			var err error
-			got, err = tx.RegistrantDomainsExpiring(ctx, µsTime(2027, 3, 1, 0, 0, 0, 0), µsTime(2027, 4, 1, 0, 0, 0, 0))
+			ds, err := tx.RegistrantDomainsExpiring(ctx, µsTime(2027, 3, 1, 0, 0, 0, 0), µsTime(2027, 4, 1, 0, 0, 0, 0))
+			got = domainNames(ds)
 			return err
 		})
 		return got
@@ -260,4 +269,13 @@ func testExpiringSkipsBilled(t *testing.T, s registry.Store) {
 	if got := list(); !slices.Equal(got, []string{"billed.se"}) {
 		t.Errorf("bill paid: %v", got)
 	}
+}
+
+// domainNames is the names of ds, in order.
+func domainNames(ds []registry.Domain) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Name)
+	}
+	return out
 }
