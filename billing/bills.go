@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eppd/eppd/registry"
@@ -94,8 +96,10 @@ func (b *Biller) Run(ctx context.Context, day time.Time) (Report, error) {
 		}
 		defer release()
 	}
-	if err := b.form(ctx, day, &rep); err != nil {
-		return rep, err
+	// A bill that cannot be formed holds back no other bill's steps.
+	formErr := b.form(ctx, day, &rep)
+	if ctx.Err() != nil {
+		return rep, ctx.Err()
 	}
 	var due []registry.Bill
 	err := b.store.Tx(ctx, func(tx registry.Tx) error {
@@ -106,21 +110,61 @@ func (b *Biller) Run(ctx context.Context, day time.Time) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("bills due: %w", err)
 	}
-	// One bill that fails holds back no other: each is reported, and the
-	// run fails at the end; the next run tries it again.
-	var failed []error
-	for _, bill := range due {
-		if err := b.advance(ctx, bill.Number, day, &rep); err != nil {
-			if ctx.Err() != nil {
-				return rep, ctx.Err()
-			}
-			err = fmt.Errorf("bill %s: %w", bill.Number, err)
-			b.log.Error("billing step failed", "bill", bill.Number, "err", err)
+	var mu sync.Mutex
+	err = b.parallel(ctx, len(due), func(i int) error {
+		var r Report
+		err := b.advance(ctx, due[i].Number, day, &r)
+		mu.Lock()
+		defer mu.Unlock()
+		rep.Steps = append(rep.Steps, r.Steps...)
+		rep.Problems = append(rep.Problems, r.Problems...)
+		if err != nil {
+			err = fmt.Errorf("bill %s: %w", due[i].Number, err)
+			b.log.Error("billing step failed", "bill", due[i].Number, "err", err)
 			rep.Problems = append(rep.Problems, err.Error())
-			failed = append(failed, err)
 		}
+		return err
+	})
+	// Each bill's steps in their order, the bills by number.
+	slices.SortStableFunc(rep.Steps, func(x, y StepDone) int { return cmp.Compare(x.Bill, y.Bill) })
+	return rep, errors.Join(formErr, err)
+}
+
+// runWorkers is how many bills a run takes through their steps at once. Each bill is its own transactions and no two bills share a
+// domain, so they do not wait for each other; the time of a run is mostly
+// round trips to the database, which workers overlap (BENCHMARKS.md).
+const runWorkers = 4
+
+// parallel calls fn for 0 to n-1 from runWorkers goroutines. A call that
+// fails holds back no other: every failure is returned, joined, and the
+// next run tries again. It stops early only when ctx ends.
+func (b *Biller) parallel(ctx context.Context, n int, fn func(i int) error) error {
+	var (
+		next   atomic.Int64
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed []error
+	)
+	for range min(runWorkers, n) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					failed = append(failed, err)
+					mu.Unlock()
+				}
+			}
+		})
 	}
-	return rep, errors.Join(failed...)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(failed...)
 }
 
 // calendarDay is the first instant of t's UTC day.
@@ -177,6 +221,14 @@ func (b *Biller) form(ctx context.Context, day time.Time, rep *Report) error {
 		}
 		g.domains = append(g.domains, d)
 	}
+	type job struct {
+		g          *billGroup
+		collective bool
+		schedKey   string
+		expiry     time.Time
+		sched      Schedule
+	}
+	var jobs []job
 	for _, key := range order {
 		g := groups[key]
 		collective := len(g.domains) > 1
@@ -195,16 +247,27 @@ func (b *Biller) form(ctx context.Context, day time.Time, rep *Report) error {
 		if sched.Notice.After(day) {
 			continue
 		}
-		number, problems, err := b.formBill(ctx, g, collective, schedKey, expiry, sched)
-		if err != nil {
-			return fmt.Errorf("form bill %s: %w", g.key, err)
-		}
+		jobs = append(jobs, job{g, collective, schedKey, expiry, sched})
+	}
+	// One at a time, so that bills are numbered in the order of their
+	// domains' expiry; a group that fails holds back no other.
+	var failed []error
+	for _, j := range jobs {
+		number, problems, err := b.formBill(ctx, j.g, j.collective, j.schedKey, j.expiry, j.sched)
 		rep.Problems = append(rep.Problems, problems...)
 		if number != "" {
 			rep.Formed = append(rep.Formed, number)
 		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			err = fmt.Errorf("form bill %s: %w", j.g.key, err)
+			rep.Problems = append(rep.Problems, err.Error())
+			failed = append(failed, err)
+		}
 	}
-	return nil
+	return errors.Join(failed...)
 }
 
 // formBill forms the bill of g unless it exists, and returns its number

@@ -425,16 +425,20 @@ func TestCollectiveDeregistration(t *testing.T) {
 // failingStore fails every transaction after the first n.
 type failingStore struct {
 	registry.Store
-	n int
+	mu sync.Mutex
+	n  int
 }
 
 var errCrash = errors.New("crash")
 
 func (s *failingStore) Tx(ctx context.Context, fn func(tx registry.Tx) error) error {
-	if s.n <= 0 {
+	s.mu.Lock()
+	crashed := s.n <= 0
+	s.n--
+	s.mu.Unlock()
+	if crashed {
 		return errCrash
 	}
-	s.n--
 	return s.Store.Tx(ctx, fn)
 }
 
