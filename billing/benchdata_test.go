@@ -773,15 +773,8 @@ func loadBenchData(b *testing.B) *benchData {
 	}
 	defer admin.Close()
 	// One loader at a time; the lock also covers making copies.
-	conn, err := admin.Conn(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('eppd bench data'))`); err != nil {
-		b.Fatal(err)
-	}
-	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext('eppd bench data'))`)
+	conn, unlock := benchDataLock(ctx, b, admin)
+	defer unlock()
 
 	d := &benchData{admin: u, template: fmt.Sprintf("eppd_bench_%d", n), n: n}
 	var comment sql.NullString
@@ -1702,6 +1695,25 @@ func benchDump(v any) string { return string(mustJSON(v)) + fmt.Sprintf(" %+v", 
 
 // --- Copies ---
 
+// benchDataLock takes the lock that lets one process at a time load the
+// data set or copy it, on a connection of its own, and returns the
+// connection and what releases both.
+func benchDataLock(ctx context.Context, b *testing.B, admin *sql.DB) (*sql.Conn, func()) {
+	b.Helper()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('eppd bench data'))`); err != nil {
+		conn.Close()
+		b.Fatal(err)
+	}
+	return conn, func() {
+		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext('eppd bench data'))`)
+		conn.Close()
+	}
+}
+
 // benchCopyName is the name of this process's copy of the data set.
 func benchCopyName() string { return fmt.Sprintf("eppd_bench_run_%d", os.Getpid()) }
 
@@ -1716,15 +1728,8 @@ func (d *benchData) copyDatabase(b *testing.B) (string, func()) {
 		b.Fatal(err)
 	}
 	defer admin.Close()
-	conn, err := admin.Conn(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('eppd bench data'))`); err != nil {
-		b.Fatal(err)
-	}
-	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext('eppd bench data'))`)
+	conn, unlock := benchDataLock(ctx, b, admin)
+	defer unlock()
 	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'eppd\_bench\_run\_%'`)
 	if err != nil {
 		b.Fatal(err)
