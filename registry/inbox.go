@@ -61,3 +61,27 @@ func (s *Service) tellAccount(ctx context.Context, tx Tx, acc *Account, key, dom
 	})
 	return err
 }
+
+// AccountHoldings lists what an account holds now: the names of its
+// domains and the IDs of its contacts, sorted, and how many messages its
+// inbox has. A merged account holds nothing: its holdings went to the
+// account it was merged into. KindNotFound when there is no such account.
+func (s *Service) AccountHoldings(ctx context.Context, number string) (domains, contacts []string, messages int, err error) {
+	number = strings.TrimSpace(number)
+	err = s.store.Tx(ctx, func(tx Tx) error {
+		if _, err := tx.Account(ctx, number); err != nil {
+			return err
+		}
+		var err error
+		if domains, err = tx.AccountDomains(ctx, number); err != nil {
+			return err
+		}
+		if contacts, err = tx.AccountContacts(ctx, number); err != nil {
+			return err
+		}
+		ms, err := tx.AccountMessages(ctx, number)
+		messages = len(ms)
+		return err
+	})
+	return domains, contacts, messages, err
+}

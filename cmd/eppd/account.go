@@ -144,6 +144,14 @@ func accountStatus(a *registry.Account) string {
 	return string(a.Status)
 }
 
+// countedList is how many items there are, and which: "2 (a.se, b.se)".
+func countedList(items []string) string {
+	if len(items) == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%s)", len(items), strings.Join(items, ", "))
+}
+
 func newAccountShowCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NUMBER",
@@ -152,6 +160,10 @@ func newAccountShowCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withService(cmd, func(ctx context.Context, svc *registry.Service) error {
 				a, err := svc.Account(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				domains, contacts, messages, err := svc.AccountHoldings(ctx, a.Number)
 				if err != nil {
 					return err
 				}
@@ -165,6 +177,9 @@ func newAccountShowCmd() *cobra.Command {
 					{"status", accountStatus(a)},
 					{"created", formatTime(a.CreatedAt)},
 					{"updated", formatTime(a.UpdatedAt)},
+					{"domains", countedList(domains)},
+					{"contacts", countedList(contacts)},
+					{"messages", fmt.Sprint(messages)},
 				} {
 					fmt.Fprintf(w, "%s:\t%s\n", kv[0], kv[1])
 				}

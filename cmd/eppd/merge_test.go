@@ -44,7 +44,12 @@ func testAccountMerge(t *testing.T, c *cli) {
 		"moved: 2 domain(s), 2 contact(s), 0 bill(s), 0 message(s), 0 consent token(s)\n"+
 		"domains: three.se, two.se\n"+
 		"contacts: "+min(twoReg, threeReg)+", "+max(twoReg, threeReg)+"\n", out)
-	assert.Contains(t, c.ok("", "account", "show", second), "merged into "+first)
+	out = c.ok("", "account", "show", second)
+	assert.Contains(t, out, "status:    merged into "+first+"\n")
+	assert.Contains(t, out, "domains:   0\n", "a tombstone holds nothing")
+	out = c.ok("", "account", "show", first)
+	assert.Contains(t, out, "domains:   3 (one.se, three.se, two.se)\n")
+	assert.Contains(t, out, "messages:  1\n")
 	c.fails("merged into account "+first+" already", "", "account", "merge", "--into", first, second)
 	assert.Contains(t, c.ok("", "account", "messages", first), "Your customer accounts are merged into account "+first)
 	assert.Contains(t, c.ok("", "account", "history", first), "merge")
