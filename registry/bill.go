@@ -65,6 +65,10 @@ type Bill struct {
 	Total int64
 	Paid  int64
 	State BillState
+	// CancelledFrom is the state the bill was in when it was cancelled
+	// for having no line left; a restore of its domain reopens it in that
+	// state. Empty otherwise.
+	CancelledFrom BillState
 	// NextStepAt is the day of the bill's next step not done yet; zero
 	// when none is left. The daily run looks at the bills it has reached.
 	NextStepAt time.Time

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -156,11 +155,11 @@ func (s *Service) takeOffBill(ctx context.Context, tx Tx, a Actor, d *Domain, no
 	}
 	msg := fmt.Sprintf("Domain %s %s: it is taken off bill %s", d.Name, why, b.Number)
 	if b.OpenLines() == 0 {
-		if _, err := tx.AddBillEvent(ctx, b.Number, &BillEvent{Step: cancelStep(b.State, now), Day: utcDay(now),
+		if _, err := tx.AddBillEvent(ctx, b.Number, &BillEvent{Step: "cancel " + now.UTC().Format(time.RFC3339Nano), Day: utcDay(now),
 			Note: fmt.Sprintf("no line left: bill cancelled (it was %s)", b.State)}); err != nil {
 			return "", err
 		}
-		b.State, b.NextStepAt = BillCancelled, time.Time{}
+		b.State, b.CancelledFrom, b.NextStepAt = BillCancelled, b.State, time.Time{}
 		msg += ", which is cancelled"
 	}
 	if err := tx.UpdateBill(ctx, b); err != nil {
@@ -203,16 +202,9 @@ func (s *Service) returnToBill(ctx context.Context, tx Tx, a Actor, d *Domain, n
 		msg := fmt.Sprintf("Domain %s was restored: it is back on bill %s", d.Name, b.Number)
 		switch {
 		case b.State.Open():
-		case b.State == BillCancelled:
-			events, err := tx.BillEvents(ctx, b.Number)
-			if err != nil {
-				return err
-			}
-			from, ok := cancelledFrom(events)
-			if !ok {
-				return nil
-			}
-			b.State, b.NextStepAt = from, utcDay(now)
+		case b.State == BillCancelled && b.CancelledFrom != "":
+			from := b.CancelledFrom
+			b.State, b.CancelledFrom, b.NextStepAt = from, "", utcDay(now)
 			note += fmt.Sprintf("; the bill is open again (%s)", from)
 			msg += ", which is open again"
 		default:
@@ -250,30 +242,6 @@ func (s *Service) tellRoleHolders(ctx context.Context, tx Tx, d *Domain, msg str
 // unique, as a domain can be deleted and restored more than once.
 func billEventStep(event string, d *Domain, at time.Time) string {
 	return event + " " + d.Name + " " + at.UTC().Format(time.RFC3339Nano)
-}
-
-// cancelStep is the step of the event that records a bill cancelled at at
-// from state from; the state is kept in it so that a restore can open the
-// bill again as it was (cancelledFrom).
-func cancelStep(from BillState, at time.Time) string {
-	return "cancel " + at.UTC().Format(time.RFC3339Nano) + " " + string(from)
-}
-
-// cancelledFrom is the state a bill was in before its latest
-// cancellation, read from its events (see cancelStep).
-func cancelledFrom(events []BillEvent) (BillState, bool) {
-	for i := len(events) - 1; i >= 0; i-- {
-		f := strings.Fields(events[i].Step)
-		if len(f) != 3 || f[0] != "cancel" {
-			continue
-		}
-		switch st := BillState(f[2]); st {
-		case BillNoticed, BillSent, BillReminded, BillReminderLetter, BillFinalNotice, BillDeactivated:
-			return st, true
-		}
-		return "", false
-	}
-	return "", false
 }
 
 // utcDay is the first instant of t's UTC calendar day: the day bill

@@ -13,15 +13,15 @@ import (
 )
 
 const billColumns = `id, number, bill_key, schedule_key, collective, expiry, account_number, registrant, payer,
-	notice_to, currency, fees, total, paid, state, next_step_at, created_at, updated_at`
+	notice_to, currency, fees, total, paid, state, cancelled_from, next_step_at, created_at, updated_at`
 
 func scanBill(row rowScanner, b *registry.Bill) error {
-	var state string
+	var state, cancelledFrom string
 	var number sql.NullString
 	err := row.Scan(&b.ID, &number, &b.Key, &b.ScheduleKey, &b.Collective, timeCol{&b.Expiry}, &b.AccountNumber,
-		&b.Registrant, &b.Payer, &b.NoticeTo, &b.Currency, &b.Fees, &b.Total, &b.Paid, &state,
+		&b.Registrant, &b.Payer, &b.NoticeTo, &b.Currency, &b.Fees, &b.Total, &b.Paid, &state, &cancelledFrom,
 		timeCol{&b.NextStepAt}, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
-	b.Number, b.State = number.String, registry.BillState(state)
+	b.Number, b.State, b.CancelledFrom = number.String, registry.BillState(state), registry.BillState(cancelledFrom)
 	return err
 }
 
@@ -144,11 +144,11 @@ func (t *tx) UpdateBill(ctx context.Context, b *registry.Bill) error {
 	res, err := t.tx.ExecContext(ctx, `
 		UPDATE bills SET schedule_key = $2, collective = $3, expiry = $4, account_number = $5, registrant = $6,
 		    payer = $7, notice_to = $8, currency = $9, fees = $10, total = $11, paid = $12, state = $13,
-		    next_step_at = $14, updated_at = $15
+		    next_step_at = $14, updated_at = $15, cancelled_from = $16
 		WHERE number = $1`,
 		b.Number, b.ScheduleKey, b.Collective, t.timeArg(normTime(b.Expiry)), b.AccountNumber, b.Registrant,
 		b.Payer, b.NoticeTo, b.Currency, b.Fees, b.Total, b.Paid, string(b.State),
-		t.nullTimeArg(normTime(b.NextStepAt)), t.timeArg(now))
+		t.nullTimeArg(normTime(b.NextStepAt)), t.timeArg(now), string(b.CancelledFrom))
 	if err != nil {
 		return fmt.Errorf("update bill %s: %w", b.Number, err)
 	}

@@ -80,7 +80,7 @@ func testBillRoundTrip(t *testing.T, s registry.Store) {
 			return err
 		}
 		got.Lines[1].RemovedAt = µsTime(2027, 7, 10, 0, 0, 0, 0)
-		got.Total, got.Fees, got.State = 12500, 2500, registry.BillDeactivated
+		got.Total, got.Fees, got.State, got.CancelledFrom = 12500, 2500, registry.BillDeactivated, registry.BillSent
 		return tx.UpdateBill(ctx, got)
 	})
 	tx(t, s, func(ctx context.Context, tx registry.Tx) error {
@@ -88,7 +88,8 @@ func testBillRoundTrip(t *testing.T, s registry.Store) {
 		if err != nil {
 			return err
 		}
-		if got.Total != 12500 || got.Fees != 2500 || got.State != registry.BillDeactivated || got.Lines[1].RemovedAt.IsZero() ||
+		if got.Total != 12500 || got.Fees != 2500 || got.State != registry.BillDeactivated || got.CancelledFrom != registry.BillSent ||
+			got.Lines[1].RemovedAt.IsZero() ||
 			!got.Lines[1].Expiry.Equal(µsTime(2027, 3, 25, 10, 0, 0, 0)) {
 			t.Errorf("updated bill %+v", got)
 		}
