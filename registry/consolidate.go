@@ -45,10 +45,7 @@ func (s *Service) switchRegistrant(ctx context.Context, a Actor, contactID, doma
 	}
 	var same bool
 	err = s.store.Tx(ctx, func(tx Tx) error {
-		d, err := tx.Domain(ctx, n)
-		if IsKind(err, KindNotFound) {
-			return Errorf(KindNotFound, "domain %s does not exist", n)
-		}
+		d, err := s.readDomain(ctx, tx, n)
 		if err != nil {
 			return err
 		}
@@ -129,10 +126,7 @@ func (s *Service) currentDomain(ctx context.Context, name string) (*Domain, erro
 	}
 	var d *Domain
 	err = s.store.Tx(ctx, func(tx Tx) error {
-		d, err = tx.Domain(ctx, n)
-		if IsKind(err, KindNotFound) {
-			return Errorf(KindNotFound, "domain %s does not exist", n)
-		}
+		d, err = s.readDomain(ctx, tx, n)
 		return err
 	})
 	return d, err

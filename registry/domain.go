@@ -358,10 +358,7 @@ func (s *Service) DomainInfo(ctx context.Context, a Actor, name, authInfo, authR
 	)
 	err = s.store.Tx(ctx, func(tx Tx) error {
 		v = DomainView{}
-		d, err := tx.Domain(ctx, n)
-		if IsKind(err, KindNotFound) {
-			return Errorf(KindNotFound, "domain %s does not exist", n)
-		}
+		d, err := s.readDomain(ctx, tx, n)
 		if err != nil {
 			return err
 		}
@@ -754,6 +751,15 @@ func (s *Service) lockForAction(ctx context.Context, tx Tx, a Actor, name string
 
 func (s *Service) lockDomain(ctx context.Context, tx Tx, name string) (*Domain, error) {
 	d, err := tx.LockDomain(ctx, name)
+	if IsKind(err, KindNotFound) {
+		return nil, Errorf(KindNotFound, "domain %s does not exist", name)
+	}
+	return d, err
+}
+
+// readDomain is lockDomain without the lock.
+func (s *Service) readDomain(ctx context.Context, tx Tx, name string) (*Domain, error) {
+	d, err := tx.Domain(ctx, name)
 	if IsKind(err, KindNotFound) {
 		return nil, Errorf(KindNotFound, "domain %s does not exist", name)
 	}

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/eppd/eppd/registry"
 )
@@ -79,7 +78,7 @@ func (t *tx) AddAccountMessage(ctx context.Context, m *registry.AccountMessage) 
 			ON CONFLICT (message_key) DO NOTHING
 			RETURNING id`,
 			m.AccountNumber, t.timeArg(created), m.Subject, m.Body, nullString(m.Key), m.Domain,
-			t.nullTimeArg(normTimeOrZero(m.ReadAt)),
+			t.nullTimeArg(normTime(m.ReadAt)),
 		).Scan(&id)
 	})
 	switch {
@@ -116,12 +115,4 @@ func (t *tx) AccountMessages(ctx context.Context, number string) ([]registry.Acc
 		return nil, fmt.Errorf("inbox of account %q: %w", number, err)
 	}
 	return out, nil
-}
-
-// normTimeOrZero is normTime, leaving the zero time zero.
-func normTimeOrZero(v time.Time) time.Time {
-	if v.IsZero() {
-		return v
-	}
-	return normTime(v)
 }
