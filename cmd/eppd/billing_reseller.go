@@ -86,18 +86,12 @@ currency (the registry's, SEK by default, for a first top-up, which fixes the
 balance's currency).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withLedger(cmd, func(ctx context.Context, l *billing.Ledger) error {
-				amount, err := parseAmount(ctx, l, args[0], args[1])
-				if err != nil {
-					return err
-				}
+			return postLedgerEntry(cmd, args, func(ctx context.Context, l *billing.Ledger, amount billing.Money) (*registry.LedgerEntry, string, error) {
 				e, err := l.TopUp(ctx, registry.Operator, args[0], amount, reference)
 				if err != nil {
-					return err
+					return nil, "", err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "reseller %q: topped up %s (reference %s); balance %s\n",
-					args[0], amount, e.Reference, billing.Money{Minor: e.BalanceAfter, Currency: e.Currency})
-				return nil
+				return e, fmt.Sprintf("topped up %s (reference %s)", amount, e.Reference), nil
 			})
 		},
 	}
@@ -118,23 +112,37 @@ flag:
   eppd reseller adjust acme --reason "payment booked twice" -- -500`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withLedger(cmd, func(ctx context.Context, l *billing.Ledger) error {
-				amount, err := parseAmount(ctx, l, args[0], args[1])
-				if err != nil {
-					return err
-				}
+			return postLedgerEntry(cmd, args, func(ctx context.Context, l *billing.Ledger, amount billing.Money) (*registry.LedgerEntry, string, error) {
 				e, err := l.Adjust(ctx, registry.Operator, args[0], amount, reason)
 				if err != nil {
-					return err
+					return nil, "", err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "reseller %q: adjusted by %s (%s); balance %s\n",
-					args[0], amount, e.Reference, billing.Money{Minor: e.BalanceAfter, Currency: e.Currency})
-				return nil
+				return e, fmt.Sprintf("adjusted by %s (%s)", amount, e.Reference), nil
 			})
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the balance is corrected (required)")
 	return cmd
+}
+
+// postLedgerEntry is what topup and adjust share: args are CLID and
+// AMOUNT; post writes the entry for the amount read and says what it did,
+// and the reseller's balance after it is printed.
+func postLedgerEntry(cmd *cobra.Command, args []string,
+	post func(ctx context.Context, l *billing.Ledger, amount billing.Money) (*registry.LedgerEntry, string, error)) error {
+	return withLedger(cmd, func(ctx context.Context, l *billing.Ledger) error {
+		amount, err := parseAmount(ctx, l, args[0], args[1])
+		if err != nil {
+			return err
+		}
+		e, did, err := post(ctx, l, amount)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "reseller %q: %s; balance %s\n",
+			args[0], did, billing.Money{Minor: e.BalanceAfter, Currency: e.Currency})
+		return nil
+	})
 }
 
 func newResellerStatementCmd() *cobra.Command {

@@ -110,21 +110,12 @@ linked to a domain cannot be deleted).`,
 				if err != nil {
 					return err
 				}
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				deleted := 0
-				for _, r := range res {
-					switch {
-					case r.Deleted:
-						deleted++
-						fmt.Fprintf(w, "%s\tdeleted\n", r.ID)
-					case registry.IsKind(r.Err, registry.KindLinked):
-						fmt.Fprintf(w, "%s\tkept\tlinked to a domain\n", r.ID)
-					default:
-						fmt.Fprintf(w, "%s\tkept\t%v\n", r.ID, r.Err)
-					}
+				kept, err := reportContacts(cmd.OutOrStdout(), res)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(w, "%d of %d contact(s) deleted\n", deleted, len(res))
-				return w.Flush()
+				fmt.Fprintf(cmd.OutOrStdout(), "%d of %d contact(s) deleted\n", len(res)-len(kept), len(res))
+				return nil
 			})
 		},
 	}
@@ -222,6 +213,25 @@ func reportOutcomes(out io.Writer, done string, res []registry.DomainOutcome) er
 	return nil
 }
 
+// reportContacts prints one line per contact, deleted or kept and why,
+// and returns the reasons of those kept.
+func reportContacts(out io.Writer, res []registry.ContactOutcome) (kept []string, err error) {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, r := range res {
+		switch {
+		case r.Deleted:
+			fmt.Fprintf(w, "%s\tdeleted\n", r.ID)
+			continue
+		case registry.IsKind(r.Err, registry.KindLinked):
+			fmt.Fprintf(w, "%s\tkept\tlinked to a domain\n", r.ID)
+		default:
+			fmt.Fprintf(w, "%s\tkept\t%v\n", r.ID, r.Err)
+		}
+		kept = append(kept, r.Err.Error())
+	}
+	return kept, w.Flush()
+}
+
 // newContactDeleteCmd is "eppd contact delete".
 func newContactDeleteCmd() *cobra.Command {
 	return &cobra.Command{
@@ -233,17 +243,13 @@ contact is reported, and the command fails when any was kept.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withService(cmd, func(ctx context.Context, svc *registry.Service) error {
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				var kept []string
+				res := make([]registry.ContactOutcome, 0, len(args))
 				for _, id := range args {
-					if err := svc.DeleteContact(ctx, registry.Operator, id); err != nil {
-						kept = append(kept, err.Error())
-						fmt.Fprintf(w, "%s\tkept\t%v\n", id, err)
-						continue
-					}
-					fmt.Fprintf(w, "%s\tdeleted\n", id)
+					err := svc.DeleteContact(ctx, registry.Operator, id)
+					res = append(res, registry.ContactOutcome{ID: id, Deleted: err == nil, Err: err})
 				}
-				if err := w.Flush(); err != nil {
+				kept, err := reportContacts(cmd.OutOrStdout(), res)
+				if err != nil {
 					return err
 				}
 				if len(kept) > 0 {
