@@ -221,14 +221,9 @@ func (b *Biller) form(ctx context.Context, day time.Time, rep *Report) error {
 		}
 		g.domains = append(g.domains, d)
 	}
-	type job struct {
-		g          *billGroup
-		collective bool
-		schedKey   string
-		expiry     time.Time
-		sched      Schedule
-	}
-	var jobs []job
+	// One at a time, so that bills are numbered in the order of their
+	// domains' expiry; a group that fails holds back no other.
+	var failed []error
 	for _, key := range order {
 		g := groups[key]
 		collective := len(g.domains) > 1
@@ -247,13 +242,7 @@ func (b *Biller) form(ctx context.Context, day time.Time, rep *Report) error {
 		if sched.Notice.After(day) {
 			continue
 		}
-		jobs = append(jobs, job{g, collective, schedKey, expiry, sched})
-	}
-	// One at a time, so that bills are numbered in the order of their
-	// domains' expiry; a group that fails holds back no other.
-	var failed []error
-	for _, j := range jobs {
-		number, problems, err := b.formBill(ctx, j.g, j.collective, j.schedKey, j.expiry, j.sched)
+		number, problems, err := b.formBill(ctx, g, collective, schedKey, expiry, sched)
 		rep.Problems = append(rep.Problems, problems...)
 		if number != "" {
 			rep.Formed = append(rep.Formed, number)
@@ -262,7 +251,7 @@ func (b *Biller) form(ctx context.Context, day time.Time, rep *Report) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			err = fmt.Errorf("form bill %s: %w", j.g.key, err)
+			err = fmt.Errorf("form bill %s: %w", g.key, err)
 			rep.Problems = append(rep.Problems, err.Error())
 			failed = append(failed, err)
 		}
