@@ -518,14 +518,11 @@ func (s *stepCtx) letter(who, contactID, subject, body string) error {
 // tell sends msg to the poll queue of every reseller with a role on d and
 // writes the step to d's history.
 func (s *stepCtx) tell(d *registry.Domain, msg string) error {
-	holders, err := registry.DomainRoleHolders(s.ctx, s.tx, d)
+	holders, err := s.b.svc.TellRoleHolders(s.ctx, s.tx, d, msg)
 	if err != nil {
 		return err
 	}
 	for _, clID := range holders {
-		if err := s.tx.EnqueueMessage(s.ctx, &registry.PollMessage{RecipientID: clID, QueuedAt: s.b.clock.Now(), Msg: msg}); err != nil {
-			return err
-		}
 		s.notes = append(s.notes, "poll "+clID)
 	}
 	return s.b.svc.RecordBillStep(s.ctx, s.tx, d, "bill-"+string(s.step)+" "+s.bill.Number)

@@ -165,7 +165,8 @@ func (s *Service) takeOffBill(ctx context.Context, tx Tx, a Actor, d *Domain, no
 	if err := tx.UpdateBill(ctx, b); err != nil {
 		return "", err
 	}
-	return from, s.tellRoleHolders(ctx, tx, d, msg)
+	_, err = s.TellRoleHolders(ctx, tx, d, msg)
+	return from, err
 }
 
 // returnToBill puts d, a registrant-managed domain in its redemption period
@@ -219,23 +220,25 @@ func (s *Service) returnToBill(ctx context.Context, tx Tx, a Actor, d *Domain, n
 		if err := tx.UpdateBill(ctx, b); err != nil {
 			return err
 		}
-		return s.tellRoleHolders(ctx, tx, d, msg)
+		_, err = s.TellRoleHolders(ctx, tx, d, msg)
+		return err
 	}
 	return nil
 }
 
-// tellRoleHolders queues msg for every reseller with a role on d.
-func (s *Service) tellRoleHolders(ctx context.Context, tx Tx, d *Domain, msg string) error {
+// TellRoleHolders queues msg for every reseller with a role on d, in
+// the caller's transaction, and returns them.
+func (s *Service) TellRoleHolders(ctx context.Context, tx Tx, d *Domain, msg string) ([]string, error) {
 	holders, err := DomainRoleHolders(ctx, tx, d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, clID := range holders {
 		if err := s.enqueuePoll(ctx, tx, clID, msg, "", nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return holders, nil
 }
 
 // billEventStep is the step of a bill event for what happened to d at at:
